@@ -1,0 +1,52 @@
+"""The HTTP API: an flask-smorest Api whose every error is problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response
+from flask_smorest import Api as SmorestApi
+from werkzeug.exceptions import HTTPException
+
+from ledger import errors
+from ledger.api import entries, health, log, problems, registry, schemas
+from ledger.domain.rules import ENTRY_TYPES
+
+
+class Api(SmorestApi):  # type: ignore[misc]
+    ERROR_SCHEMA = schemas.ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return problems.http_error_response(error)
+
+
+def register_api(app: Flask) -> Api:
+    """Attach the blueprints, the problem+json handlers and the OpenAPI settings."""
+    app.config.setdefault("API_TITLE", "greenledger")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Signed, append-only ledger of green loans, rewards, verified reductions and "
+                "carbon credits for Sichuan's near-zero-carbon pilot parks. Every error is RFC 9457 problem+json."
+            }
+        },
+    )
+    for entry_type in ENTRY_TYPES.values():
+        api.spec.components.schema(entry_type.schema.__name__, schema=entry_type.schema)
+    api.spec.components.schema("Record", schema=schemas.RecordSchema)
+    for blueprint in (entries.blp, log.blp, registry.blp, health.blp):
+        api.register_blueprint(blueprint)
+    app.register_error_handler(errors.LedgerError, problems.ledger_error_response)
+    app.register_error_handler(Exception, _unexpected)
+    return api
+
+
+def _unexpected(exc: Exception) -> Any:
+    if isinstance(exc, HTTPException):
+        return problems.http_error_response(exc)
+    return problems.unexpected_error_response(exc)

@@ -1,0 +1,78 @@
+"""Submit, list and read log entries, and prove their inclusion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ledger import errors
+from ledger.api import schemas
+from ledger.api.body import json_body, page_limit, runtime
+from ledger.domain.log import StoredEntry
+from ledger.services import entries as entry_service
+from ledger.services import reads
+
+blp = Blueprint("entries", __name__, url_prefix="/v1/entries", description="The signed, append-only log")
+
+
+def entry_view(entry: StoredEntry) -> dict[str, Any]:
+    return {"record": entry.record_json(), "leaf_hash": entry.leaf_hash}
+
+
+@blp.route("")
+class Entries(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.SubmissionSchema}}})
+    @blp.response(201, schemas.ReceiptSchema, description="Appended; the receipt proves it")
+    @blp.alt_response(200, schema=schemas.ReceiptSchema, description="An identical retry: the first receipt again")
+    @blp.alt_response(409, schema=schemas.ProblemSchema, description="The nonce was used for other content")
+    @blp.alt_response(413, schema=schemas.ProblemSchema, description="Body too large")
+    @blp.alt_response(422, schema=schemas.ProblemSchema, description="Invalid envelope, payload, signature or rule")
+    def post(self) -> tuple[entry_service.Receipt, int]:
+        """Submit one signed entry"""
+        result = entry_service.submit_entries(runtime(), [json_body()], batch=False)
+        return result.receipts[0], 201 if result.created else 200
+
+    @blp.arguments(schemas.EntryQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, schemas.EntryPageSchema)
+    def get(self, after: int | None, before: int | None, limit: int | None, type: str | None, signer: str | None) -> dict[str, Any]:
+        """List entries in index order, with a cursor"""
+        page = reads.list_entries(runtime(), after=after, before=before, limit=page_limit(limit), entry_type=type, signer=signer)
+        return {"items": [entry_view(e) for e in page.items], "next": page.next}
+
+
+@blp.route("/batch")
+class Batch(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchSchema}}})
+    @blp.response(201, schemas.BatchReceiptsSchema, description="All appended (or retried), in order")
+    @blp.alt_response(200, schema=schemas.BatchReceiptsSchema, description="Every entry had been recorded before")
+    @blp.alt_response(409, schema=schemas.ProblemSchema, description="A nonce was used for other content")
+    @blp.alt_response(413, schema=schemas.ProblemSchema, description="Too many entries or body too large")
+    @blp.alt_response(422, schema=schemas.ProblemSchema, description="An entry is invalid; nothing was written")
+    def post(self) -> tuple[dict[str, Any], int]:
+        """Submit a batch of signed entries, all or nothing"""
+        body = json_body()
+        if not isinstance(body, dict) or set(body) != {"entries"} or not isinstance(body["entries"], list):
+            raise errors.InvalidInput('body must be {"entries": [...]}', field="entries")
+        result = entry_service.submit_entries(runtime(), body["entries"], batch=True)
+        return {"receipts": result.receipts}, 201 if result.created else 200
+
+
+@blp.route("/<int:index>")
+class Entry(MethodView):
+    @blp.response(200, schemas.EntrySchema)
+    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    def get(self, index: int) -> dict[str, Any]:
+        """Read one entry and its leaf hash"""
+        return entry_view(reads.get_entry(runtime(), index))
+
+
+@blp.route("/<int:index>/inclusion-proof")
+class InclusionProof(MethodView):
+    @blp.arguments(schemas.InclusionQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, schemas.InclusionProofSchema)
+    @blp.alt_response(400, schema=schemas.ProblemSchema, description="Index or tree size out of range")
+    def get(self, index: int, tree_size: int) -> reads.InclusionProof:
+        """RFC 9162 inclusion proof of an entry in the tree of a given size"""
+        return reads.prove_inclusion(runtime(), index, tree_size)

@@ -1,0 +1,140 @@
+"""RFC 9457 problem+json for every non-2xx answer: one table maps exceptions to statuses."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from ledger import errors
+
+PROBLEM_BASE = "https://greenledger.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+logger = logging.getLogger("ledger.api")
+
+#: Exception class -> HTTP status; the most specific class in the MRO wins.
+STATUS_BY_ERROR: dict[type[errors.LedgerError], int] = {
+    errors.LedgerError: 400,
+    errors.MalformedJson: 400,
+    errors.InvalidInput: 422,
+    errors.InvalidSignature: 422,
+    errors.InvalidKey: 422,
+    errors.UnknownKey: 422,
+    errors.KeyRevoked: 403,
+    errors.SignedInFuture: 422,
+    errors.RuleViolation: 422,
+    errors.NotAuthorized: 403,
+    errors.DuplicateId: 409,
+    errors.UnknownReference: 422,
+    errors.IdempotencyConflict: 409,
+    errors.LedgerNotInitialized: 503,
+    errors.LedgerAlreadyInitialized: 409,
+    errors.PayloadTooLarge: 413,
+    errors.BatchTooLarge: 413,
+    errors.EntryNotFound: 404,
+    errors.NotFound: 404,
+    errors.TreeSizeOutOfRange: 400,
+    errors.ProofMismatch: 422,
+    errors.InvalidCheckpoint: 422,
+    errors.ServiceUnavailable: 503,
+}
+
+#: Werkzeug's HTTP errors get slugs of their own.
+CODE_BY_STATUS = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    429: "too-many-requests",
+}
+
+
+def status_for(exc: errors.LedgerError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+    return 400
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors_by_field: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "code": code,
+    }
+    if field:
+        body["field"] = field
+    if errors_by_field:
+        body["errors"] = errors_by_field
+    if extra:
+        body.update(extra)
+    response = Response(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def ledger_error_response(exc: errors.LedgerError) -> Response:
+    extra = dict(exc.extra)
+    by_field = extra.pop("errors", None)
+    if by_field is None and exc.field:
+        by_field = {exc.field: [exc.detail]}
+    return problem(status_for(exc), exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra)
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, list):
+        return {prefix: [str(m) for m in messages]}
+    return {prefix: [str(messages)]}
+
+
+def http_error_response(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = CODE_BY_STATUS.get(status, "http-error")
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("errors") or data.get("messages")
+    by_field = None
+    if messages:
+        # webargs nests by location ({"query": {"limit": [...]}}); the location is not part of the field name.
+        by_field = _flatten({k: v for loc in messages.values() for k, v in loc.items()} if all(isinstance(v, dict) for v in messages.values()) else messages)
+    field = next(iter(by_field)) if by_field else None
+    detail = data.get("message") or exc.description or exc.name
+    if by_field and field:
+        detail = f"{field}: {'; '.join(by_field[field])}"
+    return problem(status, code, exc.name, str(detail), field=field, errors_by_field=by_field, headers=dict(data.get("headers") or {}))
+
+
+def unexpected_error_response(exc: Exception) -> Response:
+    request_id = uuid.uuid4().hex
+    logger.exception("unhandled error, request id %s", request_id)
+    return problem(
+        500,
+        "internal-error",
+        "Internal server error",
+        f"the server failed to answer; quote request id {request_id} to its operator",
+        extra={"request_id": request_id},
+    )

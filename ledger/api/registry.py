@@ -1,0 +1,44 @@
+"""Parties and their keys, as the log's registry entries made them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ledger.api import schemas
+from ledger.api.body import page_limit, runtime
+from ledger.domain.registry import PartyKey
+from ledger.services import reads
+
+blp = Blueprint("registry", __name__, url_prefix="/v1", description="Parties, roles and keys")
+
+
+@blp.route("/parties")
+class Parties(MethodView):
+    @blp.arguments(schemas.PartyQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, schemas.PartyPageSchema)
+    def get(self, after: str | None, limit: int | None) -> dict[str, Any]:
+        """List registered parties"""
+        page = reads.list_parties(runtime(), after=after, limit=page_limit(limit))
+        return {"items": page.items, "next": page.next}
+
+
+@blp.route("/parties/<party_id>")
+class PartyView(MethodView):
+    @blp.response(200, schemas.PartyDetailSchema)
+    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    def get(self, party_id: str) -> dict[str, Any]:
+        """One party with its keys"""
+        party, keys = reads.get_party(runtime(), party_id)
+        return {**schemas.PartySchema().dump(party), "keys": keys}
+
+
+@blp.route("/keys/<key_id>")
+class KeyView(MethodView):
+    @blp.response(200, schemas.KeySchema)
+    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    def get(self, key_id: str) -> PartyKey:
+        """One key: its party, public key, and the indices that added and revoked it"""
+        return reads.get_key(runtime(), key_id)

@@ -1,0 +1,312 @@
+"""The ``greenledger`` command line (also ``flask ledger …``): set up, serve, sign, submit and verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from ledger import errors
+from ledger.client import ClientError, LedgerClient, make_envelope
+from ledger.config import Config
+from ledger.crypto.canonical import b64encode
+from ledger.crypto.signing import (
+    generate_private_key,
+    key_id,
+    raw_public_key,
+    read_private_key_file,
+    write_private_key_file,
+)
+from ledger.services.runtime import LedgerRuntime
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_OPERATOR_NAME = "Sichuan Near-Zero-Carbon Park Registry Operator (illustrative)"
+DEFAULT_OPERATOR_USCC = "12510000MB1C2D3E42"
+
+
+def _fail(message: str, *, as_json: bool = False, problem: dict[str, Any] | None = None) -> NoReturn:
+    if as_json:
+        click.echo(json.dumps(problem or {"detail": message}, indent=2), err=True)
+    else:
+        click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _passphrase(env_var: str | None) -> bytes | None:
+    if not env_var:
+        return None
+    value = os.environ.get(env_var)
+    if not value:
+        _fail(f"environment variable {env_var} is empty or unset")
+    return value.encode()
+
+
+def _read_json(source: str) -> Any:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{source} is not JSON: {exc}")
+
+
+@click.group("ledger")
+def commands() -> None:
+    """greenledger: a signed, append-only ledger of green finance and carbon credits."""
+
+
+# --- set-up --------------------------------------------------------------------------------
+
+
+@commands.group("db")
+def db() -> None:
+    """Database schema (alembic migrations, run as the database owner)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target alembic revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to DATABASE_URL (or the embedded server under LEDGER_HOME)."""
+    from ledger import database_url
+    from ledger.persistence.migrate import upgrade
+
+    config = Config.from_env()
+    url = database_url(config)
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}")
+
+
+def _load_or_create_key(path: Path, passphrase: bytes | None) -> tuple[Any, bool]:
+    if path.exists():
+        return read_private_key_file(path, passphrase), False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = generate_private_key()
+    write_private_key_file(path, key, passphrase)
+    return key, True
+
+
+def initialize(
+    runtime: LedgerRuntime,
+    config: Config,
+    *,
+    operator_id: str,
+    operator_name: str,
+    operator_uscc: str,
+) -> int | None:
+    """Create missing key files and append the genesis entry; None when the log already has one."""
+    from ledger.services import entries, reads
+
+    if reads.is_ready(runtime):
+        return None
+    checkpoint_key, _ = _load_or_create_key(config.checkpoint_key_path, config.key_passphrase)
+    operator_key, _ = _load_or_create_key(config.operator_key_path, config.key_passphrase)
+    runtime.checkpoint_key = checkpoint_key
+    payload = {
+        "origin": config.origin,
+        "checkpoint_key": b64encode(raw_public_key(checkpoint_key)),
+        "operator": {
+            "party": operator_id,
+            "legal_name": operator_name,
+            "unified_social_credit_code": operator_uscc,
+            "public_key": b64encode(raw_public_key(operator_key)),
+        },
+    }
+    signed = make_envelope(entry_type="ledger.genesis", signer=operator_id, key=operator_key, payload=payload, nonce="genesis")
+    return entries.initialize_ledger(runtime, signed).index
+
+
+@commands.command("init")
+@click.option("--operator-id", default="operator", show_default=True, help="Party id of the registry operator.")
+@click.option("--operator-name", default=DEFAULT_OPERATOR_NAME, show_default=True)
+@click.option("--operator-uscc", default=DEFAULT_OPERATOR_USCC, show_default=True, help="Unified social credit code of the operator.")
+@with_appcontext
+def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
+    """Create the checkpoint and operator keys under LEDGER_HOME/keys and append the genesis entry."""
+    config: Config = current_app.extensions["ledger_config"]
+    try:
+        index = initialize(
+            current_app.extensions["ledger"], config, operator_id=operator_id, operator_name=operator_name, operator_uscc=operator_uscc
+        )
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    if index is None:
+        _fail("the ledger is already initialized")
+    click.echo(f"genesis appended at index {index}; keys in {config.keys_dir}")
+
+
+@commands.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address gunicorn listens on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option("--demo/--no-demo", default=False, help="Load the demo programme if the log holds only its genesis entry.")
+def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
+    """Migrate, initialize if needed, and run the API under gunicorn."""
+    from ledger import create_app, database_url
+    from ledger.persistence.migrate import upgrade
+
+    config = Config.from_env()
+    embedded = config.database_url is None
+    url = database_url(config)  # the embedded server starts (and is migrated) here, in the master
+    if not embedded:
+        upgrade(url)
+    app = create_app(config)
+    with app.app_context():
+        index = initialize(
+            app.extensions["ledger"],
+            config,
+            operator_id="operator",
+            operator_name=DEFAULT_OPERATOR_NAME,
+            operator_uscc=DEFAULT_OPERATOR_USCC,
+        )
+        if index is not None:
+            click.echo(f"initialized a new ledger; keys in {config.keys_dir}")
+        if demo:
+            from ledger.demo import load_demo
+
+            loaded = load_demo(app.extensions["ledger"], config)
+            click.echo(f"demo data: {loaded}")
+    app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
+
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return create_app(Config.from_env())
+
+    where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
+    click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
+    _Server().run()
+
+
+# --- keys, signing and submitting -----------------------------------------------------------
+
+
+@commands.group("keys")
+def keys() -> None:
+    """Ed25519 key files (PKCS#8 PEM, mode 0600)."""
+
+
+@keys.command("generate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-env", metavar="VAR", help="Encrypt the file with the passphrase in this environment variable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the key id and public key as JSON.")
+def keys_generate(path: Path, passphrase_env: str | None, as_json: bool) -> None:
+    """Create a new private key at PATH and print its key id and public key."""
+    key = generate_private_key()
+    try:
+        write_private_key_file(path, key, _passphrase(passphrase_env))
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    public = raw_public_key(key)
+    info = {"key_id": key_id(public), "public_key": b64encode(public), "path": str(path)}
+    click.echo(json.dumps(info, indent=2) if as_json else f"key id {info['key_id']}\npublic key {info['public_key']}")
+
+
+@commands.command("sign")
+@click.option("--key", "key_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key file.")
+@click.option("--passphrase-env", metavar="VAR", help="Environment variable holding the key's passphrase.")
+@click.option("--signer", required=True, help="Your party id.")
+@click.option("--type", "entry_type", required=True, help="Entry type, e.g. party.registered.")
+@click.option("--nonce", help="Unique per signer; random when omitted. Reuse it to retry safely.")
+@click.argument("payload", default="-")
+def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: str, nonce: str | None, payload: str) -> None:
+    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`."""
+    try:
+        key = read_private_key_file(key_path, _passphrase(passphrase_env))
+        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=_read_json(payload), nonce=nonce)
+    except errors.LedgerError as exc:
+        _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
+    click.echo(json.dumps(signed, indent=2, ensure_ascii=False))
+
+
+@commands.command("submit")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.argument("source", default="-")
+def submit(url: str, source: str) -> None:
+    """Submit a signed entry, or {"entries": [...]} as one batch, from SOURCE (file or -); print the receipt(s)."""
+    body = _read_json(source)
+    client = LedgerClient(url)
+    try:
+        if isinstance(body, dict) and "entries" in body:
+            result: Any = {"receipts": client.submit_batch(body["entries"])}
+        else:
+            result = client.submit(body)
+    except ClientError as exc:
+        _fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo(json.dumps(result, indent=2))
+
+
+@commands.command("verify-receipt")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--verifier-key", help="The log's pinned verifier key; fetched from the server (trust on first use) when omitted.")
+@click.option("--offline", is_flag=True, help="Do not contact the server: check the checkpoint signature and the proof only.")
+@click.argument("source", default="-")
+def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, source: str) -> None:
+    """Verify a receipt: the checkpoint's signature, the inclusion proof and (online) the record's hash
+    and that the log's latest checkpoint is consistent with the receipt's."""
+    from ledger.crypto.canonical import b64decode
+    from ledger.crypto.checkpoint import verify_checkpoint
+    from ledger.merkle.proofs import verify_consistency
+    from ledger.verify.receipt import verify_receipt
+
+    receipt = _read_json(source)
+    client = LedgerClient(url)
+    try:
+        if verifier_key is None:
+            if offline:
+                _fail("--offline needs --verifier-key")
+            verifier_key = client.log_info()["verifier_key"]
+            click.secho("warning: verifier key taken from the server, not pinned", fg="yellow", err=True)
+        record = None if offline else client.entry(receipt["index"])["record"]
+        verified = verify_receipt(receipt, verifier_key, record)
+        click.echo(f"entry {verified.index} is included in checkpoint of size {verified.checkpoint.tree_size}")
+        if not offline:
+            latest = verify_checkpoint(client.checkpoint(), verifier_key)
+            if latest.tree_size > verified.checkpoint.tree_size:
+                proof = client.consistency_proof(verified.checkpoint.tree_size, latest.tree_size)["proof"]
+                verify_consistency(
+                    verified.checkpoint.tree_size,
+                    latest.tree_size,
+                    verified.checkpoint.root_hash,
+                    latest.root_hash,
+                    [b64decode(p, field="proof") for p in proof],
+                )
+            click.echo(f"the log's latest checkpoint (size {latest.tree_size}) is consistent with it")
+    except errors.LedgerError as exc:
+        _fail(f"verification failed: {exc.detail}")
+    except ClientError as exc:
+        _fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo("OK")
+
+
+@commands.command("checkpoint")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+def checkpoint(url: str) -> None:
+    """Print the log's latest signed checkpoint."""
+    try:
+        click.echo(LedgerClient(url).checkpoint(), nl=False)
+    except ClientError as exc:
+        _fail(str(exc), as_json=True, problem=exc.problem)
+
+
+main = FlaskGroup(
+    name="greenledger",
+    help=commands.help,
+    create_app=lambda: __import__("ledger").create_app(),
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+for _name, _command in commands.commands.items():
+    main.add_command(_command, _name)

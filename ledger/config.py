@@ -1,0 +1,84 @@
+"""Settings read from the environment (DATABASE_URL, LEDGER_*), with documented defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOME = Path("~/.greenledger")
+DEFAULT_ORIGIN = "greenledger.sichuan.example/pilot-parks"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass
+class Config:
+    """Runtime configuration.
+
+    Every field can be set from the environment; ``from_env`` documents the variable names.
+    """
+
+    #: SQLAlchemy URL of the PostgreSQL database; None starts the embedded server under ``home``.
+    database_url: str | None = None
+    #: Folder holding ``keys/`` and, for the embedded server, ``pgdata/``.
+    home: Path = field(default_factory=lambda: DEFAULT_HOME.expanduser())
+    #: Log origin written into the genesis entry by ``greenledger init``.
+    origin: str = DEFAULT_ORIGIN
+    #: Passphrase of the PKCS#8 key files, if they are encrypted.
+    key_passphrase: bytes | None = None
+    #: How far in the future ``signed_at`` may lie, in seconds.
+    max_clock_skew_seconds: int = 300
+    #: Most entries accepted in one batch request.
+    max_batch_entries: int = 1000
+    #: Largest request body, in bytes.
+    max_body_bytes: int = 8 * 1024 * 1024
+    #: Default and largest page size of list endpoints.
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    #: Role the web app switches to after connecting (INSERT and SELECT only on log tables).
+    runtime_role: str | None = "greenledger_app"
+    #: Extra Flask settings (tests put TESTING here).
+    flask: dict[str, Any] = field(default_factory=dict)
+    #: Objects tests inject instead of reading files or the wall clock.
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.keys_dir / "checkpoint.pem"
+
+    @property
+    def operator_key_path(self) -> Path:
+        return self.keys_dir / "operator.pem"
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.home / "pgdata"
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        """Read ``DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
+        ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
+        ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE`` and ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
+        passphrase = os.environ.get("LEDGER_KEY_PASSPHRASE")
+        role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            home=Path(os.environ.get("LEDGER_HOME", str(DEFAULT_HOME))).expanduser(),
+            origin=os.environ.get("LEDGER_ORIGIN", DEFAULT_ORIGIN),
+            key_passphrase=passphrase.encode() if passphrase else None,
+            max_clock_skew_seconds=_env_int("LEDGER_MAX_SKEW_SECONDS", 300),
+            max_batch_entries=_env_int("LEDGER_MAX_BATCH", 1000),
+            max_body_bytes=_env_int("LEDGER_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            default_page_size=_env_int("LEDGER_PAGE_SIZE", 100),
+            max_page_size=_env_int("LEDGER_MAX_PAGE_SIZE", 1000),
+            runtime_role=role or None,
+        )

@@ -1,0 +1,1 @@
+"""Pure cryptography: canonical JSON, Ed25519 envelopes and signed-note checkpoints."""

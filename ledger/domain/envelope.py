@@ -1,0 +1,105 @@
+"""The signed envelope a party submits (DESIGN §4) and the log record built from it (§5)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from ledger import errors
+from ledger.crypto import canonical
+from ledger.domain.identifiers import KEY_ID_PATTERN, PARTY_ID_PATTERN
+
+ENVELOPE_VERSION = 1
+ENVELOPE_FIELDS = frozenset({"v", "type", "signer", "key", "signed_at", "nonce", "payload"})
+SUBMISSION_FIELDS = frozenset({"envelope", "signature"})
+MAX_NONCE_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A structurally valid signed envelope, with its canonical bytes and digest.
+
+    The signature is *not* verified yet: that needs the signer's key from the registry.
+    """
+
+    entry_type: str
+    signer: str
+    key_id: str
+    signed_at: datetime
+    nonce: str
+    payload: Mapping[str, Any]
+    envelope: Mapping[str, Any]
+    signature: str
+    canonical_envelope: bytes
+    digest: bytes
+
+
+def _require(condition: bool, detail: str, field: str) -> None:
+    if not condition:
+        raise errors.InvalidInput(detail, field=field)
+
+
+def parse_submission(body: object, *, path: str = "") -> Submission:
+    """Check the shape of ``{"envelope": {...}, "signature": "..."}``.
+
+    :param body: the decoded JSON value.
+    :param path: prefix for field names in errors (``entries[3].``) when inside a batch.
+    :returns: the submission with its canonical envelope bytes (RFC 8785) and their SHA-256.
+    :raises InvalidInput: (or a subclass) naming the field at fault.
+    """
+    _require(isinstance(body, dict), "body must be an object with envelope and signature", path.rstrip(".") or "body")
+    assert isinstance(body, dict)
+    unknown = set(body) - SUBMISSION_FIELDS
+    _require(not unknown, f"unknown field(s): {', '.join(sorted(unknown))}", f"{path}{min(unknown) if unknown else ''}")
+    envelope = body.get("envelope")
+    signature = body.get("signature")
+    _require(isinstance(envelope, dict), "envelope must be an object", f"{path}envelope")
+    _require(isinstance(signature, str), "signature must be a base64 string", f"{path}signature")
+    assert isinstance(envelope, dict) and isinstance(signature, str)
+    where = f"{path}envelope."
+    missing = ENVELOPE_FIELDS - set(envelope)
+    _require(not missing, f"missing field(s): {', '.join(sorted(missing))}", f"{where}{min(missing) if missing else ''}")
+    extra = set(envelope) - ENVELOPE_FIELDS
+    _require(not extra, f"unknown field(s): {', '.join(sorted(extra))}", f"{where}{min(extra) if extra else ''}")
+    version = envelope["v"]
+    _require(type(version) is int and version == ENVELOPE_VERSION, f"v must be {ENVELOPE_VERSION}", f"{where}v")
+    entry_type = envelope["type"]
+    _require(isinstance(entry_type, str) and 0 < len(entry_type) <= 64, "type must be an entry type name", f"{where}type")
+    signer = envelope["signer"]
+    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.match(signer)), "signer must be a party id", f"{where}signer")
+    key_id = envelope["key"]
+    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.match(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
+    nonce = envelope["nonce"]
+    _require(
+        isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable(),
+        f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters",
+        f"{where}nonce",
+    )
+    signed_at = canonical.parse_timestamp(envelope["signed_at"], field=f"{where}signed_at")
+    payload = envelope["payload"]
+    _require(isinstance(payload, dict), "payload must be an object", f"{where}payload")
+    canonical_envelope = canonical.canonical_json(envelope, path=f"{path}envelope")
+    return Submission(
+        entry_type=entry_type,
+        signer=signer,
+        key_id=key_id,
+        signed_at=signed_at,
+        nonce=nonce,
+        payload=payload,
+        envelope=envelope,
+        signature=signature,
+        canonical_envelope=canonical_envelope,
+        digest=hashlib.sha256(canonical_envelope).digest(),
+    )
+
+
+def build_record(index: int, recorded_at: datetime, submission: Submission) -> dict[str, Any]:
+    """The log record of DESIGN §5, whose canonical bytes are the Merkle leaf."""
+    return {
+        "index": index,
+        "recorded_at": canonical.format_timestamp(recorded_at),
+        "envelope": submission.envelope,
+        "signature": submission.signature,
+    }

@@ -1,0 +1,28 @@
+"""Identifier formats: party ids, key ids and China's unified social credit code (GB 32100-2015)."""
+
+from __future__ import annotations
+
+import re
+
+PARTY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+KEY_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+# GB 32100-2015 §4: 31 characters (digits and capitals without I, O, S, V, Z), weights 3^i mod 31.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def uscc_check_character(first17: str) -> str:
+    """Return the 18th (check) character of a unified social credit code.
+
+    :param first17: the first 17 characters, already in the code's alphabet.
+    :returns: the check character.
+    """
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str) -> bool:
+    """True when ``code`` has the GB 32100-2015 shape and a correct check character."""
+    return bool(USCC_PATTERN.match(code)) and uscc_check_character(code[:17]) == code[17]

@@ -1,0 +1,189 @@
+"""Every exception greenledger raises, each with a stable code slug and a title."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Base of all greenledger errors.
+
+    ``code`` is a stable slug that becomes the problem type URI; ``field`` names the
+    input at fault (a dotted path such as ``envelope.payload.amount``) when there is one.
+    """
+
+    code = "ledger-error"
+    title = "Ledger error"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+# --- input shape -------------------------------------------------------------------------
+
+
+class InvalidInput(LedgerError):
+    """The request is well-formed JSON but a field breaks the format rules."""
+
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class MalformedJson(LedgerError):
+    code = "malformed-json"
+    title = "Malformed JSON"
+
+
+class InvalidDecimal(InvalidInput):
+    """A money or tCO2e value is not a plain decimal string of the allowed scale."""
+
+    code = "invalid-decimal"
+    title = "Invalid decimal string"
+
+
+class InvalidTimestamp(InvalidInput):
+    code = "invalid-timestamp"
+    title = "Invalid timestamp"
+
+
+class InvalidBase64(InvalidInput):
+    code = "invalid-base64"
+    title = "Invalid base64"
+
+
+class NonCanonicalValue(InvalidInput):
+    """A value cannot be encoded as RFC 8785 canonical JSON (a float, an unsafe integer)."""
+
+    code = "non-canonical-value"
+    title = "Value has no canonical encoding"
+
+
+class UnknownEntryType(InvalidInput):
+    code = "unknown-entry-type"
+    title = "Unknown entry type"
+
+
+class PayloadTooLarge(LedgerError):
+    code = "payload-too-large"
+    title = "Request body too large"
+
+
+class BatchTooLarge(LedgerError):
+    code = "batch-too-large"
+    title = "Batch too large"
+
+
+# --- signatures and keys -----------------------------------------------------------------
+
+
+class InvalidSignature(LedgerError):
+    code = "invalid-signature"
+    title = "Invalid signature"
+
+
+class InvalidKey(LedgerError):
+    """Key material on disk or in a payload cannot be read."""
+
+    code = "invalid-key"
+    title = "Invalid key"
+
+
+class UnknownKey(LedgerError):
+    code = "unknown-key"
+    title = "Unknown signing key"
+
+
+class KeyRevoked(LedgerError):
+    code = "key-revoked"
+    title = "Signing key revoked"
+
+
+class SignedInFuture(LedgerError):
+    code = "signed-in-future"
+    title = "signed_at is too far in the future"
+
+
+# --- registry and rules ------------------------------------------------------------------
+
+
+class RuleViolation(LedgerError):
+    """A business rule forbids the entry; ``code`` names the rule."""
+
+    code = "rule-violation"
+    title = "Rule violation"
+
+
+class NotAuthorized(RuleViolation):
+    """The signer lacks the role the entry type needs."""
+
+    code = "role-not-allowed"
+    title = "Signer lacks the required role"
+
+
+class DuplicateId(RuleViolation):
+    code = "duplicate-id"
+    title = "Identifier already registered"
+
+
+class UnknownReference(RuleViolation):
+    code = "unknown-reference"
+    title = "Referenced identifier does not exist"
+
+
+class IdempotencyConflict(LedgerError):
+    """The signer's nonce was already used for an envelope with other content."""
+
+    code = "nonce-conflict"
+    title = "Nonce already used with other content"
+
+
+class LedgerNotInitialized(LedgerError):
+    code = "ledger-not-initialized"
+    title = "Ledger has no genesis entry"
+
+
+class LedgerAlreadyInitialized(LedgerError):
+    code = "ledger-already-initialized"
+    title = "Ledger already has a genesis entry"
+
+
+# --- reads and proofs --------------------------------------------------------------------
+
+
+class EntryNotFound(LedgerError):
+    code = "entry-not-found"
+    title = "Entry not found"
+
+
+class NotFound(LedgerError):
+    code = "not-found"
+    title = "Not found"
+
+
+class TreeSizeOutOfRange(LedgerError):
+    """A proof was asked for a tree size the log does not have, or for an impossible pair."""
+
+    code = "tree-size-out-of-range"
+    title = "Tree size out of range"
+
+
+class ProofMismatch(LedgerError):
+    """A Merkle proof does not lead to the expected root."""
+
+    code = "proof-mismatch"
+    title = "Proof does not verify"
+
+
+class InvalidCheckpoint(LedgerError):
+    """A checkpoint note is malformed or its signature does not verify."""
+
+    code = "invalid-checkpoint"
+    title = "Invalid checkpoint"
+
+
+class ServiceUnavailable(LedgerError):
+    code = "service-unavailable"
+    title = "Service temporarily unavailable"

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: tables, repositories, the unit of work and the embedded server."""

@@ -1,0 +1,54 @@
+"""One database transaction per request or command, exposing the repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from ledger.persistence.repositories import SqlAlchemyLogRepository, SqlAlchemyRegistryRepository
+
+
+class SqlAlchemyUnitOfWork:
+    """``with uow:`` opens a transaction; ``commit()`` is explicit and leaving the block rolls back."""
+
+    log: SqlAlchemyLogRepository
+    registry: SqlAlchemyRegistryRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> "SqlAlchemyUnitOfWork":
+        # SQLAlchemy 2 connections begin a transaction implicitly on first use.
+        self._connection = self._engine.connect()
+        self.log = SqlAlchemyLogRepository(self._connection)
+        self.registry = SqlAlchemyRegistryRepository(self._connection)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._connection is not None
+        try:
+            self._connection.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        assert self._connection is not None
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        assert self._connection is not None
+        self._connection.rollback()
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine)

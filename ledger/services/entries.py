@@ -1,0 +1,306 @@
+"""Submitting signed entries: verify, validate, append under the lock, project, and answer with receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from ledger import errors
+from ledger.crypto import canonical
+from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
+from ledger.crypto.signing import verify_envelope
+from ledger.domain.effects import Effect, KeyAdded, KeyRevoked, PartyRegistered
+from ledger.domain.envelope import Submission, build_record, parse_submission
+from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
+from ledger.domain.registry import Party, PartyKey
+from ledger.domain.rules import GENESIS, EntryContext, EntryType, authorize_signer, entry_type, genesis_effects, load_payload
+from ledger.merkle import hashing
+from ledger.merkle import proofs as merkle
+from ledger.services.ports import RegistryRepository, UnitOfWork
+from ledger.services.proofs import range_hashes
+from ledger.services.runtime import LedgerRuntime, LogIdentity
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof of acceptance (DESIGN §6): the entry's index and leaf hash, a signed checkpoint and the path to it."""
+
+    index: int
+    leaf_hash: bytes
+    checkpoint: str
+    inclusion_proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    receipts: list[Receipt]
+    #: False when every entry had been recorded before (an idempotent retry).
+    created: bool
+
+
+@dataclass
+class _Prepared:
+    path: str
+    submission: Submission
+    entry_type: EntryType
+    payload: dict[str, Any]
+    signature_checked: bool = False
+
+
+def _at(path: str, exc: errors.LedgerError) -> errors.LedgerError:
+    """Prefix the field at fault with the entry's position inside a batch."""
+    if path:
+        exc.field = f"{path}{exc.field}" if exc.field else path.rstrip(".")
+        exc.detail = f"{path.rstrip('.')}: {exc.detail}"
+        if "errors" in exc.extra:
+            exc.extra["errors"] = {f"{path}{k}": v for k, v in exc.extra["errors"].items()}
+    return exc
+
+
+def _prepare(runtime: LedgerRuntime, body: object, path: str) -> _Prepared:
+    """Everything that needs no database: shape, canonical form, type, payload schema, clock skew."""
+    submission = parse_submission(body, path=path)
+    try:
+        kind = entry_type(submission.entry_type)
+        payload = load_payload(kind, submission.payload, path="")
+        if submission.signed_at > runtime.clock.now() + runtime.max_clock_skew:
+            raise errors.SignedInFuture(
+                f"signed_at is more than {int(runtime.max_clock_skew.total_seconds())} s ahead of the server clock",
+                field="envelope.signed_at",
+            )
+    except errors.LedgerError as exc:
+        raise _at(path, exc) from None
+    return _Prepared(path, submission, kind, payload)
+
+
+class StagedRegistry:
+    """The registry as the database holds it plus the effects of entries staged in this transaction."""
+
+    def __init__(self, repository: RegistryRepository) -> None:
+        self._repository = repository
+        self._parties: dict[str, Party | None] = {}
+        self._keys: dict[str, PartyKey | None] = {}
+        self.effects: list[Effect] = []
+
+    def prefetch(self, party_ids: Iterable[str], key_ids: Iterable[str]) -> None:
+        party_ids = [p for p in set(party_ids) if p not in self._parties]
+        key_ids = [k for k in set(key_ids) if k not in self._keys]
+        found_parties = self._repository.parties(party_ids)
+        found_keys = self._repository.keys(key_ids)
+        self._parties.update({p: found_parties.get(p) for p in party_ids})
+        self._keys.update({k: found_keys.get(k) for k in key_ids})
+
+    def party(self, party_id: str) -> Party | None:
+        if party_id not in self._parties:
+            self._parties[party_id] = self._repository.parties([party_id]).get(party_id)
+        return self._parties[party_id]
+
+    def key(self, key_id: str) -> PartyKey | None:
+        if key_id not in self._keys:
+            self._keys[key_id] = self._repository.keys([key_id]).get(key_id)
+        return self._keys[key_id]
+
+    def apply(self, effects: Sequence[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, PartyRegistered):
+                self._parties[effect.party.party_id] = effect.party
+            elif isinstance(effect, KeyAdded):
+                self._keys[effect.key.key_id] = effect.key
+            elif isinstance(effect, KeyRevoked):
+                key = self.key(effect.key_id)
+                assert key is not None
+                self._keys[effect.key_id] = key.revoke(effect.index)
+        self.effects.extend(effects)
+
+
+def _nonce_key(p: _Prepared) -> tuple[str, str]:
+    return (p.submission.signer, p.submission.nonce)
+
+
+def _split_recorded(
+    prepared: Sequence[_Prepared], recorded: Mapping[tuple[str, str], StoredEntry]
+) -> list[_Prepared]:
+    """Drop identical retries of recorded entries; a reused nonce with other content is a conflict."""
+    pending = []
+    for p in prepared:
+        stored = recorded.get(_nonce_key(p))
+        if stored is None:
+            pending.append(p)
+        elif stored.envelope_digest != p.submission.digest:
+            raise _at(
+                p.path,
+                errors.IdempotencyConflict(
+                    f"nonce {p.submission.nonce!r} of {p.submission.signer!r} was used at index {stored.index} "
+                    "for an envelope with other content",
+                    field="envelope.nonce",
+                    index=stored.index,
+                ),
+            )
+    return pending
+
+
+def _reject_repeats(prepared: Sequence[_Prepared]) -> None:
+    seen: dict[tuple[str, str], _Prepared] = {}
+    for p in prepared:
+        first = seen.setdefault(_nonce_key(p), p)
+        if first is not p:
+            raise _at(
+                p.path,
+                errors.IdempotencyConflict(
+                    f"repeats the signer and nonce of {first.path.rstrip('.')} in the same batch", field="envelope.nonce"
+                ),
+            )
+
+
+def _check_signature(p: _Prepared, public_key: bytes) -> None:
+    try:
+        verify_envelope(p.submission.envelope, p.submission.signature, public_key)
+    except errors.LedgerError as exc:
+        raise _at(p.path, exc) from None
+    p.signature_checked = True
+
+
+def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: bool) -> SubmitResult:
+    """Append signed entries, all or nothing, and return a receipt for each.
+
+    :param bodies: decoded ``{"envelope", "signature"}`` objects.
+    :param batch: name fields ``entries[i].…`` in errors and enforce the batch limit.
+    :returns: receipts in the order of ``bodies``; identical retries get their first index back.
+    :raises LedgerError: the first problem found; nothing is written then.
+    """
+    if batch:
+        if not bodies:
+            raise errors.InvalidInput("entries must hold at least one entry", field="entries")
+        if len(bodies) > runtime.max_batch_entries:
+            raise errors.BatchTooLarge(
+                f"a batch holds at most {runtime.max_batch_entries} entries, this one {len(bodies)}", field="entries"
+            )
+    prepared = [_prepare(runtime, body, f"entries[{i}]." if batch else "") for i, body in enumerate(bodies)]
+    for p in prepared:
+        if p.entry_type.name == GENESIS:
+            raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
+    _reject_repeats(prepared)
+
+    with runtime.uow_factory() as uow:
+        identity = runtime.identity(uow)
+        # Fast path for retries, and signature checks against already-registered keys, before the lock.
+        pending = _split_recorded(prepared, uow.log.find_by_nonce(_nonce_key(p) for p in prepared))
+        if not pending:
+            return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
+        known_keys = uow.registry.keys({p.submission.key_id for p in pending})
+        for p in pending:
+            key = known_keys.get(p.submission.key_id)
+            if key is not None and key.party_id == p.submission.signer:
+                _check_signature(p, key.public_key)
+        uow.commit()  # end the read-only snapshot; the append transaction starts at the lock
+
+        head = uow.log.lock_head()
+        pending = _split_recorded(pending, uow.log.find_by_nonce(_nonce_key(p) for p in pending))
+        if not pending:
+            uow.rollback()
+            return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
+        registry = StagedRegistry(uow.registry)
+        registry.prefetch((p.submission.signer for p in pending), (p.submission.key_id for p in pending))
+        for offset, p in enumerate(pending):
+            try:
+                key = authorize_signer(registry, p.submission, p.entry_type)
+                if not p.signature_checked:
+                    _check_signature(p, key.public_key)
+                effects = p.entry_type.handler(registry, EntryContext(head.size + offset, p.submission, p.payload))
+            except errors.LedgerError as exc:
+                raise _at(p.path, exc) from None
+            registry.apply(effects)
+        new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission for p in pending])
+        uow.registry.apply(registry.effects)
+        uow.commit()
+        by_nonce = {(e.signer, e.nonce): e for e in new_entries}
+        recorded = _lookup_recorded(uow, prepared, by_nonce)
+        return SubmitResult(_receipts(uow, [recorded[_nonce_key(p)] for p in prepared], checkpoint, known_nodes), created=True)
+
+
+def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:
+    """Append the ``ledger.genesis`` entry at index 0 (``greenledger init``).
+
+    :raises LedgerAlreadyInitialized: when the log is not empty.
+    :raises RuleViolation: when the payload's checkpoint key is not this server's, or the entry is not self-signed.
+    """
+    p = _prepare(runtime, body, "")
+    if p.entry_type.name != GENESIS:
+        raise errors.InvalidInput("the first entry must be ledger.genesis", field="envelope.type")
+    if runtime.checkpoint_key is None:
+        raise errors.ServiceUnavailable("no checkpoint key is configured")
+    identity = LogIdentity(origin=p.payload["origin"], checkpoint_public_key=p.payload["checkpoint_key"])
+    _check_signature(p, p.payload["operator"]["public_key"])
+    effects = genesis_effects(EntryContext(0, p.submission, p.payload))
+    with runtime.uow_factory() as uow:
+        head = uow.log.lock_head()
+        if head.size:
+            raise errors.LedgerAlreadyInitialized(f"the log already holds {head.size} entries")
+        new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission])
+        uow.registry.apply(effects)
+        uow.commit()
+        return _receipts(uow, new_entries, checkpoint, known_nodes)[0]
+
+
+def _append(
+    runtime: LedgerRuntime, uow: UnitOfWork, identity: LogIdentity, head: LogHead, submissions: Sequence[Submission]
+) -> tuple[list[StoredEntry], dict[tuple[int, int], bytes], StoredCheckpoint]:
+    """Under the lock: number the entries, hash them into the tree, sign one checkpoint, insert."""
+    signing_key = runtime.signing_key(identity)
+    now = runtime.clock.now()
+    # recorded_at never decreases with the index, even if the clock steps back.
+    recorded_at = max(now, head.last_recorded_at) if head.last_recorded_at else now
+    new_entries = []
+    for offset, submission in enumerate(submissions):
+        index = head.size + offset
+        record = canonical.canonical_json(build_record(index, recorded_at, submission))
+        new_entries.append(
+            StoredEntry(
+                index=index,
+                recorded_at=recorded_at,
+                entry_type=submission.entry_type,
+                signer=submission.signer,
+                key_id=submission.key_id,
+                nonce=submission.nonce,
+                envelope_digest=submission.digest,
+                record=record,
+                leaf_hash=hashing.leaf_hash(record),
+            )
+        )
+    frontier = uow.log.nodes(merkle.frontier(head.size))
+    nodes = merkle.new_perfect_nodes(head.size, [e.leaf_hash for e in new_entries], lambda lv, ix: frontier[(lv, ix)])
+    known = {**frontier, **{(lv, ix): h for lv, ix, h in nodes}}
+    size = head.size + len(new_entries)
+    root = merkle.root_from_nodes(size, lambda lv, ix: known[(lv, ix)])
+    note = sign_checkpoint(Checkpoint(identity.origin, size, root), signing_key)
+    checkpoint = StoredCheckpoint(tree_size=size, root_hash=root, note=note, created_at=now)
+    uow.log.add(new_entries, nodes, checkpoint)
+    return new_entries, known, checkpoint
+
+
+def _lookup_recorded(
+    uow: UnitOfWork, prepared: Sequence[_Prepared], fresh: Mapping[tuple[str, str], StoredEntry]
+) -> dict[tuple[str, str], StoredEntry]:
+    missing = [_nonce_key(p) for p in prepared if _nonce_key(p) not in fresh]
+    return {**fresh, **uow.log.find_by_nonce(missing)}
+
+
+def _receipts_for_recorded(uow: UnitOfWork, prepared: Sequence[_Prepared]) -> list[Receipt]:
+    checkpoint = uow.log.latest_checkpoint()
+    assert checkpoint is not None  # a recorded entry implies a checkpoint that covers it
+    recorded = _lookup_recorded(uow, prepared, {})
+    return _receipts(uow, [recorded[_nonce_key(p)] for p in prepared], checkpoint, {})
+
+
+def _receipts(
+    uow: UnitOfWork, stored: Sequence[StoredEntry], checkpoint: StoredCheckpoint, known: Mapping[tuple[int, int], bytes]
+) -> list[Receipt]:
+    """Inclusion proofs of every entry at the checkpoint's size, all nodes read in one query."""
+    size = checkpoint.tree_size
+    per_entry = [merkle.inclusion_proof_ranges(e.index, size) for e in stored]
+    flat = [r for ranges in per_entry for r in ranges]
+    hashes = iter(range_hashes(uow.log, flat, known))
+    return [
+        Receipt(e.index, e.leaf_hash, checkpoint.note, [next(hashes) for _ in ranges])
+        for e, ranges in zip(stored, per_entry, strict=True)
+    ]

@@ -1,0 +1,60 @@
+"""Inclusion and consistency proofs and roots, read from the stored perfect-subtree hashes."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from ledger import errors
+from ledger.merkle import proofs as merkle
+from ledger.services.ports import LogRepository
+
+
+def range_hashes(
+    log: LogRepository, ranges: Sequence[tuple[int, int]], known: Mapping[tuple[int, int], bytes] | None = None
+) -> list[bytes]:
+    """MTH of each leaf range, fetching the needed stored nodes in one query.
+
+    :param known: nodes already in memory (e.g. those a batch just created); they are not re-read.
+    """
+    needed = merkle.nodes_for_ranges(ranges)
+    nodes: dict[tuple[int, int], bytes] = dict(known or {})
+    missing = [n for n in needed if n not in nodes]
+    if missing:
+        nodes.update(log.nodes(missing))
+    memo: dict[tuple[int, int], bytes] = {}
+    for r in ranges:
+        if r not in memo:  # receipts of one batch share most of their ranges
+            memo[r] = merkle.range_hash(r[0], r[1], lambda level, index: nodes[(level, index)])
+    return [memo[r] for r in ranges]
+
+
+def _check_size(tree_size: int, current: int, field: str) -> None:
+    if not 0 < tree_size <= current:
+        raise errors.TreeSizeOutOfRange(f"{field} must be between 1 and the log's size {current}", field=field)
+
+
+def inclusion_proof(log: LogRepository, index: int, tree_size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3 audit path of ``index`` in the tree of ``tree_size`` leaves.
+
+    :raises TreeSizeOutOfRange: when the tree is larger than the log or the index not below the size.
+    """
+    _check_size(tree_size, log.size(), "tree_size")
+    if not 0 <= index < tree_size:
+        raise errors.TreeSizeOutOfRange(f"index {index} is not in a tree of size {tree_size}", field="index")
+    return range_hashes(log, merkle.inclusion_proof_ranges(index, tree_size))
+
+
+def consistency_proof(log: LogRepository, first: int, second: int) -> list[bytes]:
+    """RFC 9162 §2.1.4 proof that the tree of ``first`` leaves is a prefix of that of ``second``.
+
+    :raises TreeSizeOutOfRange: unless 0 < first <= second <= the log's size.
+    """
+    _check_size(second, log.size(), "second")
+    if not 0 < first <= second:
+        raise errors.TreeSizeOutOfRange("first must be between 1 and second", field="first")
+    return range_hashes(log, merkle.consistency_proof_ranges(first, second))
+
+
+def root_at(log: LogRepository, tree_size: int) -> bytes:
+    """The Merkle tree head of the first ``tree_size`` entries."""
+    return range_hashes(log, [(0, tree_size)])[0]

@@ -1,0 +1,125 @@
+"""Read use cases: entries, proofs, checkpoints, the log's identity, parties and keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ledger import errors
+from ledger.domain.log import StoredCheckpoint, StoredEntry
+from ledger.domain.registry import Party, PartyKey
+from ledger.services import proofs
+from ledger.services.runtime import LedgerRuntime, LogIdentity
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next: int | str | None
+
+
+def get_entry(runtime: LedgerRuntime, index: int) -> StoredEntry:
+    """:raises EntryNotFound:"""
+    with runtime.uow_factory() as uow:
+        entry = uow.log.get(index)
+    if entry is None:
+        raise errors.EntryNotFound(f"no entry at index {index}", field="index")
+    return entry
+
+
+def list_entries(
+    runtime: LedgerRuntime,
+    *,
+    after: int | None,
+    before: int | None,
+    limit: int,
+    entry_type: str | None,
+    signer: str | None,
+) -> Page[StoredEntry]:
+    """Entries in index order after the cursor ``after`` (exclusive) and below ``before``.
+
+    :returns: a page whose ``next`` is the ``after`` value of the following page, or None at the end.
+    """
+    with runtime.uow_factory() as uow:
+        items = uow.log.list(after=after, before=before, limit=limit + 1, entry_type=entry_type, signer=signer)
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, items[-1].index if more else None)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    audit_path: list[bytes]
+
+
+def prove_inclusion(runtime: LedgerRuntime, index: int, tree_size: int) -> InclusionProof:
+    """:raises TreeSizeOutOfRange, EntryNotFound:"""
+    with runtime.uow_factory() as uow:
+        path = proofs.inclusion_proof(uow.log, index, tree_size)
+        entry = uow.log.get(index)
+    assert entry is not None  # the index is below the tree size, which is at most the log's size
+    return InclusionProof(index, tree_size, entry.leaf_hash, path)
+
+
+def prove_consistency(runtime: LedgerRuntime, first: int, second: int) -> list[bytes]:
+    """:raises TreeSizeOutOfRange:"""
+    with runtime.uow_factory() as uow:
+        return proofs.consistency_proof(uow.log, first, second)
+
+
+def latest_checkpoint(runtime: LedgerRuntime) -> StoredCheckpoint:
+    """:raises LedgerNotInitialized:"""
+    with runtime.uow_factory() as uow:
+        checkpoint = uow.log.latest_checkpoint()
+    if checkpoint is None:
+        raise errors.LedgerNotInitialized("the log is empty; run `greenledger init` first")
+    return checkpoint
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    identity: LogIdentity
+    tree_size: int
+
+
+def log_info(runtime: LedgerRuntime) -> LogInfo:
+    with runtime.uow_factory() as uow:
+        return LogInfo(runtime.identity(uow), uow.log.size())
+
+
+def list_parties(runtime: LedgerRuntime, *, after: str | None, limit: int) -> Page[Party]:
+    with runtime.uow_factory() as uow:
+        items = uow.registry.list_parties(after=after, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, items[-1].party_id if more else None)
+
+
+def get_party(runtime: LedgerRuntime, party_id: str) -> tuple[Party, list[PartyKey]]:
+    """:raises NotFound:"""
+    with runtime.uow_factory() as uow:
+        party = uow.registry.parties([party_id]).get(party_id)
+        if party is None:
+            raise errors.NotFound(f"no party {party_id!r}", field="party_id")
+        return party, uow.registry.keys_of(party_id)
+
+
+def get_key(runtime: LedgerRuntime, key_id: str) -> PartyKey:
+    """:raises NotFound:"""
+    with runtime.uow_factory() as uow:
+        key = uow.registry.keys([key_id]).get(key_id)
+    if key is None:
+        raise errors.NotFound(f"no key {key_id}", field="key_id")
+    return key
+
+
+def is_ready(runtime: LedgerRuntime) -> bool:
+    """True when the database answers and the log has its genesis entry."""
+    with runtime.uow_factory() as uow:
+        return uow.log.size() > 0

@@ -1,0 +1,1 @@
+"""Offline verification: receipts, checkpoints and proofs, with no server and no database."""
