@@ -61,7 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["ledger"] = runtime
     app.extensions["ledger_config"] = config
     app.extensions["ledger_engine"] = engine
-    register_api(app)
+    app.extensions["ledger_api"] = register_api(app)
     app.register_error_handler(DBAPIError, _database_error)
 
     from ledger.cli import commands

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api as SmorestApi
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
@@ -18,6 +20,18 @@ class Api(SmorestApi):  # type: ignore[misc]
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.http_error_response(error)
+
+    def _register_responses(self) -> None:
+        """Document the shared error responses as problem+json, which is what the handlers send."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def register_api(app: Flask) -> Api:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import schemas
+from ledger.api.problems import problem_doc
 from ledger.api.body import json_body, page_limit, runtime
 from ledger.domain.log import StoredEntry
 from ledger.services import entries as entry_service
@@ -26,9 +27,11 @@ class Entries(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.SubmissionSchema}}})
     @blp.response(201, schemas.ReceiptSchema, description="Appended; the receipt proves it")
     @blp.alt_response(200, schema=schemas.ReceiptSchema, description="An identical retry: the first receipt again")
-    @blp.alt_response(409, schema=schemas.ProblemSchema, description="The nonce was used for other content")
-    @blp.alt_response(413, schema=schemas.ProblemSchema, description="Body too large")
-    @blp.alt_response(422, schema=schemas.ProblemSchema, description="Invalid envelope, payload, signature or rule")
+    @blp.alt_response(403, **problem_doc("Key revoked, or the signer lacks the role"))
+    @blp.alt_response(409, **problem_doc("The nonce was used for other content, or an id exists"))
+    @blp.alt_response(413, **problem_doc("Body too large"))
+    @blp.alt_response(422, **problem_doc("Invalid envelope, payload, signature or rule"))
+    @blp.alt_response(503, **problem_doc("Database unavailable: retry with the same nonce"))
     def post(self) -> tuple[entry_service.Receipt, int]:
         """Submit one signed entry"""
         result = entry_service.submit_entries(runtime(), [json_body()], batch=False)
@@ -47,9 +50,11 @@ class Batch(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchSchema}}})
     @blp.response(201, schemas.BatchReceiptsSchema, description="All appended (or retried), in order")
     @blp.alt_response(200, schema=schemas.BatchReceiptsSchema, description="Every entry had been recorded before")
-    @blp.alt_response(409, schema=schemas.ProblemSchema, description="A nonce was used for other content")
-    @blp.alt_response(413, schema=schemas.ProblemSchema, description="Too many entries or body too large")
-    @blp.alt_response(422, schema=schemas.ProblemSchema, description="An entry is invalid; nothing was written")
+    @blp.alt_response(403, **problem_doc("Key revoked, or a signer lacks the role"))
+    @blp.alt_response(409, **problem_doc("A nonce was used for other content, or an id exists"))
+    @blp.alt_response(413, **problem_doc("Too many entries or body too large"))
+    @blp.alt_response(422, **problem_doc("An entry is invalid; nothing was written"))
+    @blp.alt_response(503, **problem_doc("Database unavailable: retry with the same nonces"))
     def post(self) -> tuple[dict[str, Any], int]:
         """Submit a batch of signed entries, all or nothing"""
         body = json_body()
@@ -62,7 +67,7 @@ class Batch(MethodView):
 @blp.route("/<int:index>")
 class Entry(MethodView):
     @blp.response(200, schemas.EntrySchema)
-    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    @blp.alt_response(404, **problem_doc())
     def get(self, index: int) -> dict[str, Any]:
         """Read one entry and its leaf hash"""
         return entry_view(reads.get_entry(runtime(), index))
@@ -72,7 +77,7 @@ class Entry(MethodView):
 class InclusionProof(MethodView):
     @blp.arguments(schemas.InclusionQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, schemas.InclusionProofSchema)
-    @blp.alt_response(400, schema=schemas.ProblemSchema, description="Index or tree size out of range")
+    @blp.alt_response(400, **problem_doc("Index or tree size out of range"))
     def get(self, index: int, tree_size: int) -> reads.InclusionProof:
         """RFC 9162 inclusion proof of an entry in the tree of a given size"""
         return reads.prove_inclusion(runtime(), index, tree_size)

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import schemas
+from ledger.api.problems import problem_doc
 from ledger.api.body import runtime
 from ledger.services import reads
 
@@ -26,7 +27,7 @@ class Health(MethodView):
 @blp.route("/readyz")
 class Ready(MethodView):
     @blp.response(200, schemas.HealthSchema)
-    @blp.alt_response(503, schema=schemas.ProblemSchema)
+    @blp.alt_response(503, **problem_doc())
     def get(self) -> dict[str, Any]:
         """The database answers and the log has its genesis entry"""
         if not reads.is_ready(runtime()):

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ledger.api import schemas
+from ledger.api.problems import problem_doc
 from ledger.api.body import runtime
 from ledger.services import reads
 
@@ -18,7 +19,7 @@ blp = Blueprint("log", __name__, url_prefix="/v1", description="Checkpoints and 
 @blp.route("/checkpoint")
 class CheckpointView(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain; charset=utf-8", description="C2SP signed checkpoint note")
-    @blp.alt_response(503, schema=schemas.ProblemSchema, description="The log has no genesis entry yet")
+    @blp.alt_response(503, **problem_doc("The log has no genesis entry yet"))
     def get(self) -> Response:
         """The latest signed checkpoint"""
         note = reads.latest_checkpoint(runtime()).note
@@ -38,7 +39,7 @@ class LogView(MethodView):
 class ConsistencyProofView(MethodView):
     @blp.arguments(schemas.ConsistencyQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, schemas.ConsistencyProofSchema)
-    @blp.alt_response(400, schema=schemas.ProblemSchema, description="Sizes out of range")
+    @blp.alt_response(400, **problem_doc("Sizes out of range"))
     def get(self, first: int, second: int) -> dict[str, Any]:
         """RFC 9162 consistency proof between two tree sizes"""
         return {"first": first, "second": second, "proof": reads.prove_consistency(runtime(), first, second)}

@@ -10,6 +10,7 @@ from flask import Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
+from ledger.api.schemas import ProblemSchema
 
 PROBLEM_BASE = "https://greenledger.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -53,6 +54,14 @@ CODE_BY_STATUS = {
     422: "invalid-input",
     429: "too-many-requests",
 }
+
+
+def problem_doc(description: str = "") -> dict[str, Any]:
+    """``alt_response`` keywords documenting a problem+json answer."""
+    doc: dict[str, Any] = {"schema": ProblemSchema, "content_type": PROBLEM_CONTENT_TYPE}
+    if description:
+        doc["description"] = description
+    return doc
 
 
 def status_for(exc: errors.LedgerError) -> int:

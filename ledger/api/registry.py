@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ledger.api import schemas
+from ledger.api.problems import problem_doc
 from ledger.api.body import page_limit, runtime
 from ledger.domain.registry import PartyKey
 from ledger.services import reads
@@ -28,7 +29,7 @@ class Parties(MethodView):
 @blp.route("/parties/<party_id>")
 class PartyView(MethodView):
     @blp.response(200, schemas.PartyDetailSchema)
-    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    @blp.alt_response(404, **problem_doc())
     def get(self, party_id: str) -> dict[str, Any]:
         """One party with its keys"""
         party, keys = reads.get_party(runtime(), party_id)
@@ -38,7 +39,7 @@ class PartyView(MethodView):
 @blp.route("/keys/<key_id>")
 class KeyView(MethodView):
     @blp.response(200, schemas.KeySchema)
-    @blp.alt_response(404, schema=schemas.ProblemSchema)
+    @blp.alt_response(404, **problem_doc())
     def get(self, key_id: str) -> PartyKey:
         """One key: its party, public key, and the indices that added and revoked it"""
         return reads.get_key(runtime(), key_id)
