@@ -1,0 +1,139 @@
+"""The command line: init, key files, signing, submitting over real HTTP, and verifying receipts."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from ledger.cli import commands
+from ledger.crypto.signing import private_key_to_pem, raw_public_key, read_private_key_file, verify_envelope
+from ledger.crypto.checkpoint import verifier_key
+from tests.api.test_submit import VERIFIER_KEY
+from tests.conftest import OPERATOR_KEY, ORIGIN
+from tests.helpers import party_payload, tree_size
+
+
+@pytest.fixture
+def live_url(app: Any) -> Iterator[str]:
+    """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def operator_pem(tmp_path: Path) -> Path:
+    path = tmp_path / "operator.pem"
+    path.write_bytes(private_key_to_pem(OPERATOR_KEY))
+    return path
+
+
+def test_init_writes_private_keys_and_the_genesis_entry(make_app, empty_database_url):
+    app = make_app(empty_database_url)
+    config = app.extensions["ledger_config"]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ledger", "init", "--operator-id", "registry"])
+    assert result.exit_code == 0, result.output
+    assert "genesis appended at index 0" in result.output
+    for path in (config.checkpoint_key_path, config.operator_key_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    checkpoint_key = read_private_key_file(config.checkpoint_key_path)
+    client = app.test_client()
+    info = client.get("/v1/log").get_json()
+    assert info["verifier_key"] == verifier_key(ORIGIN, raw_public_key(checkpoint_key))
+    genesis = client.get("/v1/entries/0").get_json()["record"]["envelope"]
+    assert genesis["type"] == "ledger.genesis" and genesis["signer"] == "registry"
+    again = runner.invoke(args=["ledger", "init"])
+    assert again.exit_code == 1 and "already initialized" in again.output
+    assert tree_size(client) == 1
+
+
+def test_keys_generate_refuses_to_overwrite(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "k.pem"
+    first = runner.invoke(commands, ["keys", "generate", str(path), "--json"])
+    assert first.exit_code == 0, first.output
+    info = json.loads(first.output)
+    assert len(info["key_id"]) == 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    second = runner.invoke(commands, ["keys", "generate", str(path)])
+    assert second.exit_code == 1 and "error" in second.output
+
+
+def test_encrypted_key_needs_its_passphrase(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEY_PASS", "correct horse")
+    runner = CliRunner()
+    path = tmp_path / "k.pem"
+    assert runner.invoke(commands, ["keys", "generate", str(path), "--passphrase-env", "KEY_PASS"]).exit_code == 0
+    payload = tmp_path / "p.json"
+    payload.write_text("{}")
+    without = runner.invoke(commands, ["sign", "--key", str(path), "--signer", "x", "--type", "key.added", str(payload)])
+    assert without.exit_code == 1 and "error" in without.output
+    with_pass = runner.invoke(commands, ["sign", "--key", str(path), "--passphrase-env", "KEY_PASS", "--signer", "x", "--type", "key.added", str(payload)])
+    assert with_pass.exit_code == 0, with_pass.output
+
+
+def test_sign_submit_and_verify_a_receipt_over_http(live_url, operator_pem, tmp_path):
+    runner = CliRunner()
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(party_payload("bank-a", ["lender"])))
+    signed = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "--nonce", "cli-1", str(payload)])
+    assert signed.exit_code == 0, signed.output
+    envelope = json.loads(signed.output)
+    verify_envelope(envelope["envelope"], envelope["signature"], raw_public_key(OPERATOR_KEY))
+
+    submitted = runner.invoke(commands, ["submit", "--url", live_url, "-"], input=signed.output)
+    assert submitted.exit_code == 0, submitted.output
+    receipt = json.loads(submitted.output)
+    assert receipt["index"] == 1
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(submitted.output)
+
+    online = runner.invoke(commands, ["verify-receipt", "--url", live_url, "--verifier-key", VERIFIER_KEY, str(receipt_file)])
+    assert online.exit_code == 0, online.output
+    assert "entry 1 is included" in online.output and online.output.strip().endswith("OK")
+
+    offline = runner.invoke(commands, ["verify-receipt", "--offline", "--verifier-key", VERIFIER_KEY, str(receipt_file)])
+    assert offline.exit_code == 0, offline.output
+
+    # the receipt stays provable after the log grows (consistency to the new checkpoint)
+    more = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "-"], input=json.dumps(party_payload("bank-b", ["lender"])))
+    assert runner.invoke(commands, ["submit", "--url", live_url], input=more.output).exit_code == 0
+    later = runner.invoke(commands, ["verify-receipt", "--url", live_url, "--verifier-key", VERIFIER_KEY, str(receipt_file)])
+    assert later.exit_code == 0 and "(size 3)" in later.output
+
+    checkpoint = runner.invoke(commands, ["checkpoint", "--url", live_url])
+    assert checkpoint.exit_code == 0 and checkpoint.output.startswith(ORIGIN + "\n3\n")
+
+
+def test_tampered_receipt_fails_verification(live_url, operator_pem, tmp_path):
+    runner = CliRunner()
+    signed = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "-"], input=json.dumps(party_payload("bank-a", ["lender"])))
+    receipt = json.loads(runner.invoke(commands, ["submit", "--url", live_url], input=signed.output).output)
+    receipt["index"] = 0
+    result = runner.invoke(commands, ["verify-receipt", "--offline", "--verifier-key", VERIFIER_KEY, "-"], input=json.dumps(receipt))
+    assert result.exit_code == 1 and "verification failed" in result.output
+
+
+def test_submit_reports_the_problem_and_exits_non_zero(live_url, operator_pem):
+    runner = CliRunner()
+    bad = {"envelope": {"v": 1}, "signature": "x"}
+    result = runner.invoke(commands, ["submit", "--url", live_url], input=json.dumps(bad))
+    assert result.exit_code == 1
+    assert '"code": "invalid-input"' in result.output
+
+
+def test_sign_rejects_a_payload_that_is_not_json(operator_pem):
+    result = CliRunner().invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "key.added", "-"], input="{nope")
+    assert result.exit_code == 1 and "not JSON" in result.output
