@@ -107,7 +107,10 @@ def ledger_error_response(exc: errors.LedgerError) -> Response:
     by_field = extra.pop("errors", None)
     if by_field is None and exc.field:
         by_field = {exc.field: [exc.detail]}
-    return problem(status_for(exc), exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra)
+    status = status_for(exc)
+    # A 503 is temporary: tell clients when to retry (with the same nonce, which makes it safe).
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return problem(status, exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra, headers=headers)
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
