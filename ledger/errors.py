@@ -110,10 +110,15 @@ class SignedInFuture(LedgerError):
 
 
 class RuleViolation(LedgerError):
-    """A business rule forbids the entry; ``code`` names the rule."""
+    """A business rule forbids the entry; ``code`` names the rule (``rule=`` gives it a slug of its own)."""
 
     code = "rule-violation"
     title = "Rule violation"
+
+    def __init__(self, detail: str, *, field: str | None = None, rule: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, field=field, **extra)
+        if rule is not None:
+            self.code = rule
 
 
 class NotAuthorized(RuleViolation):

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ledger import errors
 from ledger.api import entries, health, log, problems, registry, schemas
-from ledger.domain.rules import ENTRY_TYPES
+from ledger.domain.catalog import ENTRY_TYPES
 
 
 class Api(SmorestApi):  # type: ignore[misc]
@@ -50,8 +50,8 @@ def register_api(app: Flask) -> Api:
             }
         },
     )
-    for entry_type in ENTRY_TYPES.values():
-        api.spec.components.schema(entry_type.schema.__name__, schema=entry_type.schema)
+    for payload_schema in sorted({t.schema for t in ENTRY_TYPES.values()}, key=lambda cls: cls.__name__):
+        api.spec.components.schema(payload_schema.__name__, schema=payload_schema)
     api.spec.components.schema("Record", schema=schemas.RecordSchema)
     for blueprint in (entries.blp, log.blp, registry.blp, health.blp):
         api.register_blueprint(blueprint)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from ledger.api import schemas
 from ledger.api.problems import problem_doc
 from ledger.api.body import page_limit, runtime
-from ledger.domain.registry import PartyKey
+from ledger.domain.entities import Party, PartyKey
 from ledger.services import reads
 
 blp = Blueprint("registry", __name__, url_prefix="/v1", description="Parties, roles and keys")
@@ -22,7 +22,7 @@ class Parties(MethodView):
     @blp.response(200, schemas.PartyPageSchema)
     def get(self, after: str | None, limit: int | None) -> dict[str, Any]:
         """List registered parties"""
-        page = reads.list_parties(runtime(), after=after, limit=page_limit(limit))
+        page = reads.list_entities(runtime(), Party, after=after, limit=page_limit(limit))
         return {"items": page.items, "next": page.next}
 
 
@@ -32,8 +32,8 @@ class PartyView(MethodView):
     @blp.alt_response(404, **problem_doc())
     def get(self, party_id: str) -> dict[str, Any]:
         """One party with its keys"""
-        party, keys = reads.get_party(runtime(), party_id)
-        return {**schemas.PartySchema().dump(party), "keys": keys}
+        party = reads.get_entity(runtime(), Party, party_id)
+        return {**schemas.PartySchema().dump(party), "keys": reads.keys_of(runtime(), party_id)}
 
 
 @blp.route("/keys/<key_id>")
@@ -42,4 +42,4 @@ class KeyView(MethodView):
     @blp.alt_response(404, **problem_doc())
     def get(self, key_id: str) -> PartyKey:
         """One key: its party, public key, and the indices that added and revoked it"""
-        return reads.get_key(runtime(), key_id)
+        return reads.get_entity(runtime(), PartyKey, key_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ledger.domain.fields import Base64Bytes, KeyId, PartyId, UtcTimestamp
-from ledger.domain.rules import ENTRY_TYPES
+from ledger.domain.catalog import ENTRY_TYPES
 
 
 def payload_schema_name(entry_type: str) -> str:
@@ -25,7 +25,7 @@ class EnvelopeSchema(Schema):
         required=True,
         metadata={
             "description": "Shape depends on `type`: " + ", ".join(f"{name} → {payload_schema_name(name)}" for name in sorted(ENTRY_TYPES)),
-            "oneOf": [{"$ref": f"#/components/schemas/{payload_schema_name(name)}"} for name in sorted(ENTRY_TYPES)],
+            "oneOf": [{"$ref": f"#/components/schemas/{schema}"} for schema in sorted({payload_schema_name(n) for n in ENTRY_TYPES})],
         },
     )
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ledger.domain.state import EntryView
+
 
 @dataclass(frozen=True)
 class StoredEntry:
@@ -23,6 +25,11 @@ class StoredEntry:
     def record_json(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.record)
         return value
+
+    def view(self) -> EntryView:
+        """The entry as corrections see it (the payload as signed, before any correction)."""
+        envelope = self.record_json()["envelope"]
+        return EntryView(self.index, envelope["type"], envelope["signer"], envelope["payload"])
 
 
 @dataclass(frozen=True)

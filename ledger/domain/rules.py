@@ -1,32 +1,40 @@
-"""Entry types, who may sign them, and the rules each enforces before it is appended."""
+"""The frame every entry type plugs into: context, payload loading, signer checks and shared guards."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from marshmallow import Schema, ValidationError
 
 from ledger import errors
-from ledger.crypto.signing import key_id as compute_key_id
-from ledger.domain import payloads, roles
-from ledger.domain.effects import Effect, KeyAdded, KeyRevoked, PartyRegistered
+from ledger.domain.entities import Entity, Party, PartyKey
 from ledger.domain.envelope import Submission
-from ledger.domain.registry import Party, PartyKey, RegistryView
-
-GENESIS = "ledger.genesis"
+from ledger.domain.state import EntryView, LedgerState
 
 
 @dataclass(frozen=True)
 class EntryContext:
-    """An entry being appended: its future index, the submission and its loaded payload."""
+    """An entry being appended: its future index, who signed it, and its loaded payload."""
 
     index: int
-    submission: Submission
+    entry_type: str
+    signer: str
+    key_id: str
+    signed_at: datetime
     payload: Mapping[str, Any]
 
+    @classmethod
+    def of(cls, index: int, submission: Submission, payload: Mapping[str, Any]) -> "EntryContext":
+        return cls(index, submission.entry_type, submission.signer, submission.key_id, submission.signed_at, payload)
 
-Handler = Callable[[RegistryView, EntryContext], list[Effect]]
+
+#: A handler checks the rules against the state and returns the entities the entry creates or changes.
+Handler = Callable[[LedgerState, EntryContext], list[Entity]]
+#: A corrector re-applies an entry type with a replacement payload: (state, correction, original, new payload).
+Corrector = Callable[[LedgerState, EntryContext, EntryView, Mapping[str, Any]], list[Entity]]
 
 
 @dataclass(frozen=True)
@@ -36,18 +44,19 @@ class EntryType:
     signer_roles: frozenset[str]
     handler: Handler
     description: str
+    corrector: Corrector | None = None
 
 
-def load_payload(entry_type: EntryType, payload: Mapping[str, Any], *, path: str) -> dict[str, Any]:
-    """Validate a payload against its type's schema.
+def load_payload(schema: type[Schema], payload: Mapping[str, Any], *, prefix: str = "envelope.payload") -> dict[str, Any]:
+    """Validate a payload against its schema.
 
     :returns: the loaded payload (decimals as Decimal, keys as bytes, times as datetime).
     :raises InvalidInput: with ``errors`` mapping each field path to its messages.
     """
     try:
-        loaded: dict[str, Any] = entry_type.schema().load(payload)
+        loaded: dict[str, Any] = schema().load(payload)
     except ValidationError as exc:
-        flat = _flatten_messages(exc.messages, f"{path}envelope.payload")
+        flat = _flatten_messages(exc.messages, prefix)
         first = next(iter(flat))
         raise errors.InvalidInput(f"{first}: {'; '.join(flat[first])}", field=first, errors=flat) from exc
     return loaded
@@ -64,123 +73,108 @@ def _flatten_messages(messages: Any, prefix: str) -> dict[str, list[str]]:
     return {prefix: [str(messages)]}
 
 
-def authorize_signer(view: RegistryView, submission: Submission, entry_type: EntryType) -> PartyKey:
+def authorize_signer(state: LedgerState, submission: Submission, entry_type: EntryType) -> PartyKey:
     """Check that the envelope's key belongs to its signer, is live, and that the signer may sign this type.
 
     :returns: the signing key (its public key verifies the signature).
     :raises UnknownKey, KeyRevoked, NotAuthorized:
     """
-    key = view.key(submission.key_id)
+    key = state.get(PartyKey, submission.key_id)
     if key is None or key.party_id != submission.signer:
         raise errors.UnknownKey(
             f"key {submission.key_id} is not a registered key of party {submission.signer!r}", field="envelope.key"
         )
     if key.revoked:
         raise errors.KeyRevoked(f"key {key.key_id} was revoked at index {key.revoked_index}", field="envelope.key")
-    party = view.party(submission.signer)
+    party = state.get(Party, submission.signer)
     if party is None:  # a key always belongs to a registered party; guard against a broken projection
         raise errors.UnknownKey(f"party {submission.signer!r} is not registered", field="envelope.signer")
-    if not party.roles & entry_type.signer_roles:
+    if not set(party.roles) & entry_type.signer_roles:
         raise errors.NotAuthorized(
             f"{entry_type.name} must be signed by a party with role {' or '.join(sorted(entry_type.signer_roles))}; "
-            f"{party.party_id} holds {', '.join(sorted(party.roles))}",
+            f"{party.party_id} holds {', '.join(party.roles)}",
             field="envelope.signer",
         )
     return key
 
 
-def genesis_effects(ctx: EntryContext) -> list[Effect]:
-    """Register the operator party and its key; the genesis entry is self-signed by that key.
-
-    :raises RuleViolation: when the envelope's signer or key do not match the operator in the payload.
-    """
-    operator = ctx.payload["operator"]
-    if ctx.submission.signer != operator["party"]:
-        raise errors.RuleViolation("genesis must be signed by the operator it registers", field="envelope.signer")
-    if ctx.submission.key_id != compute_key_id(operator["public_key"]):
-        raise errors.RuleViolation("genesis must be signed with the operator key it registers", field="envelope.key")
-    party = Party(
-        party_id=operator["party"],
-        legal_name=operator["legal_name"],
-        unified_social_credit_code=operator["unified_social_credit_code"],
-        roles=frozenset({roles.ADMIN}),
-        registered_index=ctx.index,
-    )
-    key = PartyKey(key_id=ctx.submission.key_id, party_id=party.party_id, public_key=operator["public_key"], added_index=ctx.index)
-    return [PartyRegistered(party), KeyAdded(key)]
+# --- guards shared by entry types -------------------------------------------------------------
 
 
-def _new_key(view: RegistryView, party_id: str, public_key: bytes, index: int) -> PartyKey:
-    kid = compute_key_id(public_key)
-    existing = view.key(kid)
+def field_path(name: str) -> str:
+    return f"envelope.payload.{name}"
+
+
+def require(state: LedgerState, kind: type[Any], key: Any, payload_field: str) -> Any:
+    """The entity ``key`` of ``kind``, or UnknownReference naming the payload field."""
+    entity = state.get(kind, key)
+    if entity is None:
+        raise errors.UnknownReference(f"{kind.__name__} {key!r} does not exist", field=field_path(payload_field))
+    return entity
+
+
+def require_new(state: LedgerState, kind: type[Any], key: Any, payload_field: str) -> None:
+    existing = state.get(kind, key)
     if existing is not None:
-        raise errors.DuplicateId(
-            f"public key {kid} is already registered (to {existing.party_id})", field="envelope.payload.public_key"
+        raise errors.DuplicateId(f"{kind.__name__} {key!r} already exists", field=field_path(payload_field))
+
+
+def has_role(state: LedgerState, party_id: str, role: str) -> bool:
+    party = state.get(Party, party_id)
+    return party is not None and role in party.roles
+
+
+def require_party_with_role(state: LedgerState, party_id: str, role: str, payload_field: str) -> Party:
+    party: Party = require(state, Party, party_id, payload_field)
+    if role not in party.roles:
+        raise errors.RuleViolation(
+            f"party {party_id!r} does not hold role {role}", field=field_path(payload_field), rule="party-lacks-role"
         )
-    return PartyKey(key_id=kid, party_id=party_id, public_key=public_key, added_index=index)
-
-
-def _party_registered(view: RegistryView, ctx: EntryContext) -> list[Effect]:
-    p = ctx.payload
-    if view.party(p["party"]) is not None:
-        raise errors.DuplicateId(f"party {p['party']!r} is already registered", field="envelope.payload.party")
-    party = Party(
-        party_id=p["party"],
-        legal_name=p["legal_name"],
-        unified_social_credit_code=p["unified_social_credit_code"],
-        roles=frozenset(p["roles"]),
-        registered_index=ctx.index,
-    )
-    return [PartyRegistered(party), KeyAdded(_new_key(view, party.party_id, p["public_key"], ctx.index))]
-
-
-def _require_party(view: RegistryView, party_id: str) -> Party:
-    party = view.party(party_id)
-    if party is None:
-        raise errors.UnknownReference(f"party {party_id!r} is not registered", field="envelope.payload.party")
     return party
 
 
-def _key_added(view: RegistryView, ctx: EntryContext) -> list[Effect]:
-    party = _require_party(view, ctx.payload["party"])
-    return [KeyAdded(_new_key(view, party.party_id, ctx.payload["public_key"], ctx.index))]
+def require_signer(ctx: EntryContext, allowed: str, what: str, *, admin_may: bool = False, state: LedgerState | None = None) -> None:
+    """Only ``allowed`` (the owner of ``what``) may sign this entry (or an admin, when ``admin_may``)."""
+    if ctx.signer == allowed:
+        return
+    if admin_may and state is not None and has_role(state, ctx.signer, "admin"):
+        return
+    raise errors.NotAuthorized(f"only {allowed!r} may sign entries about {what}", field="envelope.signer")
 
 
-def _key_revoked(view: RegistryView, ctx: EntryContext) -> list[Effect]:
-    party = _require_party(view, ctx.payload["party"])
-    key = view.key(ctx.payload["key_id"])
-    if key is None or key.party_id != party.party_id:
-        raise errors.UnknownReference(
-            f"key {ctx.payload['key_id']} is not a key of party {party.party_id!r}", field="envelope.payload.key_id"
+def require_currency(currency: str, expected: str, payload_field: str = "currency") -> None:
+    if currency != expected:
+        raise errors.RuleViolation(
+            f"currency {currency} differs from {expected}; amounts of one record share one currency",
+            field=field_path(payload_field),
+            rule="currency-mismatch",
         )
-    if key.revoked:
-        raise errors.RuleViolation(f"key {key.key_id} is already revoked", field="envelope.payload.key_id")
-    if key.key_id == ctx.submission.key_id:
-        # A key cannot retire itself in the entry it signs: the registry must always keep a live admin key.
-        raise errors.RuleViolation("an entry cannot revoke the key that signs it", field="envelope.payload.key_id")
-    return [KeyRevoked(key.key_id, ctx.index)]
 
 
-def _no_handler(view: RegistryView, ctx: EntryContext) -> list[Effect]:
-    raise errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type")
+def require_period(start: datetime, end: datetime) -> None:
+    if not start < end:
+        raise errors.RuleViolation(
+            "period_end must be after period_start (periods are [start, end))", field=field_path("period_end"), rule="empty-period"
+        )
 
 
-ENTRY_TYPES: dict[str, EntryType] = {
-    t.name: t
-    for t in (
-        EntryType(GENESIS, payloads.GenesisPayload, frozenset(), _no_handler, "Origin, checkpoint key and registry operator (index 0)."),
-        EntryType("party.registered", payloads.PartyRegisteredPayload, frozenset({roles.ADMIN}), _party_registered, "A party with its roles and first key."),
-        EntryType("key.added", payloads.KeyAddedPayload, frozenset({roles.ADMIN}), _key_added, "Another key for a party."),
-        EntryType("key.revoked", payloads.KeyRevokedPayload, frozenset({roles.ADMIN}), _key_revoked, "A key that signs nothing more."),
-    )
-}
+def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
+    """Half-open periods [start, end) and [other_start, other_end) share an instant."""
+    return start < other_end and other_start < end
 
 
-def entry_type(name: str) -> EntryType:
-    """:raises UnknownEntryType: for a name outside the v1 vocabulary."""
-    try:
-        return ENTRY_TYPES[name]
-    except KeyError:
-        raise errors.UnknownEntryType(
-            f"unknown entry type {name!r}; known: {', '.join(sorted(ENTRY_TYPES))}", field="envelope.type"
-        ) from None
+def require_within(value: Decimal, limit: Decimal, rule: str, detail: str, payload_field: str) -> None:
+    if value > limit:
+        raise errors.RuleViolation(detail, field=field_path(payload_field), rule=rule)
+
+
+
+def same_id(original: EntryView, new: Mapping[str, Any], *names: str) -> None:
+    """A correction fixes values; it never renames what it corrects."""
+    for name in names:
+        if original.payload[name] != new[name]:
+            raise errors.RuleViolation(
+                f"a correction cannot change {name} ({original.payload[name]!r})",
+                field=f"envelope.payload.payload.{name}",
+                rule="correction-changes-identity",
+            )

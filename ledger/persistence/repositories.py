@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TypeVar
 
-from sqlalchemy import Connection, func, insert, select, text, tuple_, update
+import dataclasses
+from collections import defaultdict
+
+from sqlalchemy import Connection, delete, func, insert, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ledger import errors
-from ledger.domain.effects import Effect, KeyAdded, KeyRevoked, PartyRegistered
+from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
-from ledger.domain.registry import Party, PartyKey
-from ledger.persistence.tables import checkpoints, entries, parties, party_keys, tree_nodes
+from ledger.persistence.tables import PROJECTION_TABLES, checkpoints, entries, tree_nodes
 
 #: pg_advisory_xact_lock key that serializes appends to the one log ("grln").
 APPEND_LOCK_KEY = 0x67726C6E
@@ -126,82 +129,74 @@ class SqlAlchemyLogRepository:
         return None if row is None else _checkpoint(row)
 
 
-def _party(row: Any) -> Party:
-    return Party(
-        party_id=row.party_id,
-        legal_name=row.legal_name,
-        unified_social_credit_code=row.unified_social_credit_code,
-        roles=frozenset(row.roles),
-        registered_index=row.registered_index,
-    )
+E = TypeVar("E", bound=Entity)
 
 
-def _key(row: Any) -> PartyKey:
-    return PartyKey(
-        key_id=row.key_id,
-        party_id=row.party_id,
-        public_key=bytes(row.public_key),
-        added_index=row.added_index,
-        revoked_index=row.revoked_index,
-    )
+def _to_entity(kind: type[E], row: Any) -> E:
+    values = {}
+    for f in dataclasses.fields(kind):
+        value = row._mapping[f.name]
+        if isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, memoryview):
+            value = bytes(value)
+        values[f.name] = value
+    return kind(**values)
 
 
-class SqlAlchemyRegistryRepository:
+def _to_row(entity: Entity) -> dict[str, Any]:
+    return {f.name: (list(v) if isinstance(v := getattr(entity, f.name), tuple) else v) for f in dataclasses.fields(entity)}
+
+
+class SqlAlchemyProjectionRepository:
+    """Every projection kind through one generic mapping (dataclass field = column)."""
+
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
 
-    def parties(self, party_ids: Iterable[str]) -> dict[str, Party]:
-        wanted = list(set(party_ids))
+    def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
+        wanted = list(set(keys))
         if not wanted:
             return {}
-        rows = self._conn.execute(select(parties).where(parties.c.party_id.in_(wanted)))
-        return {row.party_id: _party(row) for row in rows}
+        table = PROJECTION_TABLES[kind]
+        rows = self._conn.execute(select(table).where(table.c[kind.KEY].in_(wanted)))
+        return {row._mapping[kind.KEY]: _to_entity(kind, row) for row in rows}
 
-    def keys(self, key_ids: Iterable[str]) -> dict[str, PartyKey]:
-        wanted = list(set(key_ids))
-        if not wanted:
-            return {}
-        rows = self._conn.execute(select(party_keys).where(party_keys.c.key_id.in_(wanted)))
-        return {row.key_id: _key(row) for row in rows}
+    def find(self, kind: type[E], **equals: Any) -> list[E]:
+        table = PROJECTION_TABLES[kind]
+        query = select(table).order_by(table.c[kind.KEY])
+        for name, value in equals.items():
+            query = query.where(table.c[name] == value)
+        return [_to_entity(kind, row) for row in self._conn.execute(query)]
 
-    def list_parties(self, *, after: str | None, limit: int) -> list[Party]:
-        query = select(parties).order_by(parties.c.party_id).limit(limit)
+    def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
+        """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
+        table = PROJECTION_TABLES[kind]
+        query = select(table).order_by(table.c[kind.KEY]).limit(limit)
         if after is not None:
-            query = query.where(parties.c.party_id > after)
-        return [_party(row) for row in self._conn.execute(query)]
+            query = query.where(table.c[kind.KEY] > after)
+        for name, value in equals.items():
+            if value is not None:
+                query = query.where(table.c[name] == value)
+        return [_to_entity(kind, row) for row in self._conn.execute(query)]
 
-    def keys_of(self, party_id: str) -> list[PartyKey]:
-        query = select(party_keys).where(party_keys.c.party_id == party_id).order_by(party_keys.c.added_index)
-        return [_key(row) for row in self._conn.execute(query)]
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
+        table = PROJECTION_TABLES[CreditBlock]
+        row = self._conn.execute(select(table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
+        return None if row is None else _to_entity(CreditBlock, row)
 
-    def apply(self, effects: Sequence[Effect]) -> None:
-        # Effects are applied in log order; parties precede the keys that reference them.
-        for effect in effects:
-            if isinstance(effect, PartyRegistered):
-                p = effect.party
-                self._conn.execute(
-                    insert(parties),
-                    {
-                        "party_id": p.party_id,
-                        "legal_name": p.legal_name,
-                        "unified_social_credit_code": p.unified_social_credit_code,
-                        "roles": sorted(p.roles),
-                        "registered_index": p.registered_index,
-                    },
-                )
-            elif isinstance(effect, KeyAdded):
-                k = effect.key
-                self._conn.execute(
-                    insert(party_keys),
-                    {
-                        "key_id": k.key_id,
-                        "party_id": k.party_id,
-                        "public_key": k.public_key,
-                        "added_index": k.added_index,
-                        "revoked_index": k.revoked_index,
-                    },
-                )
-            elif isinstance(effect, KeyRevoked):
-                self._conn.execute(
-                    update(party_keys).where(party_keys.c.key_id == effect.key_id).values(revoked_index=effect.index)
-                )
+    def put(self, entities: Sequence[Entity]) -> None:
+        """Insert or replace entities, kind by kind in order of first appearance (parties before their keys)."""
+        by_kind: dict[type[Entity], list[dict[str, Any]]] = defaultdict(list)
+        for entity in entities:
+            by_kind[type(entity)].append(_to_row(entity))
+        for kind, rows in by_kind.items():
+            table = PROJECTION_TABLES[kind]
+            statement = pg_insert(table)
+            updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != kind.KEY}
+            self._conn.execute(statement.on_conflict_do_update(index_elements=[kind.KEY], set_=updates), rows)
+
+    def clear(self) -> None:
+        """Empty every projection (before a rebuild), children before parents."""
+        for table in reversed(list(PROJECTION_TABLES.values())):
+            self._conn.execute(delete(table))

@@ -1,19 +1,41 @@
-"""Table definitions: the log (entries, tree_nodes, checkpoints) and the registry projections."""
+"""Table definitions: the log (entries, tree_nodes, checkpoints) and one projection table per entity kind.
+
+Projection tables are derived from the domain's entity dataclasses (field name = column name), so the
+schema and the objects the rules work on cannot drift apart; alembic migrations are generated from
+this metadata and reviewed by hand.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
+from ledger.domain.entities import ENTITY_KINDS, Entity, PartyKey
 from ledger.persistence.db import Base
 
 #: Tables that only ever grow; triggers and grants forbid UPDATE, DELETE and TRUNCATE.
 LOG_TABLES = ("entries", "tree_nodes", "checkpoints")
-#: Tables derived from the log; the runtime role may rewrite them (rebuild).
-PROJECTION_TABLES = ("parties", "party_keys")
 
 
 class EntryRow(Base):
@@ -57,28 +79,50 @@ class CheckpointRow(Base):
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
 
 
-class PartyRow(Base):
-    __tablename__ = "parties"
-
-    party_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    legal_name: Mapped[str] = mapped_column(Text)
-    unified_social_credit_code: Mapped[str] = mapped_column(Text)
-    roles: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    registered_index: Mapped[int] = mapped_column(BigInteger)
-
-
-class PartyKeyRow(Base):
-    __tablename__ = "party_keys"
-
-    key_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    party_id: Mapped[str] = mapped_column(Text, ForeignKey("parties.party_id"), index=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    added_index: Mapped[int] = mapped_column(BigInteger)
-    revoked_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-
-
 entries = EntryRow.__table__
 tree_nodes = TreeNodeRow.__table__
 checkpoints = CheckpointRow.__table__
-parties = PartyRow.__table__
-party_keys = PartyKeyRow.__table__
+
+#: Foreign keys between projections (kept few: projections are rebuilt wholesale from the log).
+FOREIGN_KEYS = {(PartyKey, "party_id"): "parties.party_id"}
+
+
+def _sql_type(hint: object, places: int | None) -> tuple[TypeEngine[object], bool]:
+    """Column type and nullability for a dataclass field's type hint."""
+    nullable = False
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        nullable, hint = True, args[0]
+    if hint is str:
+        return Text(), nullable
+    if hint is bool:
+        return Boolean(), nullable
+    if hint is int:
+        return BigInteger(), nullable
+    if hint is bytes:
+        return LargeBinary(), nullable
+    if hint is datetime:
+        return TIMESTAMP(timezone=True), nullable
+    if hint is Decimal:
+        assert places is not None, "Decimal fields declare their places in field metadata"
+        return Numeric(24, places), nullable
+    if typing.get_origin(hint) is tuple:
+        return ARRAY(Text()), nullable
+    raise TypeError(f"no column type for {hint!r}")
+
+
+def projection_table(kind: type[Entity]) -> Table:
+    hints = typing.get_type_hints(kind)
+    columns = []
+    for f in dataclasses.fields(kind):
+        sql_type, nullable = _sql_type(hints[f.name], f.metadata.get("places"))
+        args: list[object] = []
+        if (kind, f.name) in FOREIGN_KEYS:
+            args.append(ForeignKey(FOREIGN_KEYS[(kind, f.name)]))
+        columns.append(
+            Column(f.name, sql_type, *args, primary_key=f.name == kind.KEY, autoincrement=False, nullable=nullable, index=f.name in kind.INDEXED)
+        )
+    return Table(kind.TABLE, Base.metadata, *columns)
+
+
+PROJECTION_TABLES: dict[type[Entity], Table] = {kind: projection_table(kind) for kind in ENTITY_KINDS}

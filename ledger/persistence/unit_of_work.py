@@ -7,14 +7,14 @@ from types import TracebackType
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-from ledger.persistence.repositories import SqlAlchemyLogRepository, SqlAlchemyRegistryRepository
+from ledger.persistence.repositories import SqlAlchemyLogRepository, SqlAlchemyProjectionRepository
 
 
 class SqlAlchemyUnitOfWork:
     """``with uow:`` opens a transaction; ``commit()`` is explicit and leaving the block rolls back."""
 
     log: SqlAlchemyLogRepository
-    registry: SqlAlchemyRegistryRepository
+    projections: SqlAlchemyProjectionRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -24,7 +24,7 @@ class SqlAlchemyUnitOfWork:
         # SQLAlchemy 2 connections begin a transaction implicitly on first use.
         self._connection = self._engine.connect()
         self.log = SqlAlchemyLogRepository(self._connection)
-        self.registry = SqlAlchemyRegistryRepository(self._connection)
+        self.projections = SqlAlchemyProjectionRepository(self._connection)
         return self
 
     def __exit__(

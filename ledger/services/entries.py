@@ -9,16 +9,18 @@ from ledger import errors
 from ledger.crypto import canonical
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import verify_envelope
-from ledger.domain.effects import Effect, KeyAdded, KeyRevoked, PartyRegistered
+from ledger.domain.catalog import GENESIS, entry_type
+from ledger.domain.entities import Party, PartyKey
 from ledger.domain.envelope import Submission, build_record, parse_submission
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
-from ledger.domain.registry import Party, PartyKey
-from ledger.domain.rules import GENESIS, EntryContext, EntryType, authorize_signer, entry_type, genesis_effects, load_payload
+from ledger.domain.replay import apply_entry
+from ledger.domain.rules import EntryContext, EntryType, authorize_signer, load_payload
 from ledger.merkle import hashing
 from ledger.merkle import proofs as merkle
-from ledger.services.ports import RegistryRepository, UnitOfWork
+from ledger.services.ports import UnitOfWork
 from ledger.services.proofs import range_hashes
 from ledger.services.runtime import LedgerRuntime, LogIdentity
+from ledger.services.state import StagedState
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _prepare(runtime: LedgerRuntime, body: object, path: str) -> _Prepared:
     submission = parse_submission(body, path=path)
     try:
         kind = entry_type(submission.entry_type)
-        payload = load_payload(kind, submission.payload, path="")
+        payload = load_payload(kind.schema, submission.payload)
         if submission.signed_at > runtime.clock.now() + runtime.max_clock_skew:
             raise errors.SignedInFuture(
                 f"signed_at is more than {int(runtime.max_clock_skew.total_seconds())} s ahead of the server clock",
@@ -71,46 +73,6 @@ def _prepare(runtime: LedgerRuntime, body: object, path: str) -> _Prepared:
     except errors.LedgerError as exc:
         raise _at(path, exc) from None
     return _Prepared(path, submission, kind, payload)
-
-
-class StagedRegistry:
-    """The registry as the database holds it plus the effects of entries staged in this transaction."""
-
-    def __init__(self, repository: RegistryRepository) -> None:
-        self._repository = repository
-        self._parties: dict[str, Party | None] = {}
-        self._keys: dict[str, PartyKey | None] = {}
-        self.effects: list[Effect] = []
-
-    def prefetch(self, party_ids: Iterable[str], key_ids: Iterable[str]) -> None:
-        party_ids = [p for p in set(party_ids) if p not in self._parties]
-        key_ids = [k for k in set(key_ids) if k not in self._keys]
-        found_parties = self._repository.parties(party_ids)
-        found_keys = self._repository.keys(key_ids)
-        self._parties.update({p: found_parties.get(p) for p in party_ids})
-        self._keys.update({k: found_keys.get(k) for k in key_ids})
-
-    def party(self, party_id: str) -> Party | None:
-        if party_id not in self._parties:
-            self._parties[party_id] = self._repository.parties([party_id]).get(party_id)
-        return self._parties[party_id]
-
-    def key(self, key_id: str) -> PartyKey | None:
-        if key_id not in self._keys:
-            self._keys[key_id] = self._repository.keys([key_id]).get(key_id)
-        return self._keys[key_id]
-
-    def apply(self, effects: Sequence[Effect]) -> None:
-        for effect in effects:
-            if isinstance(effect, PartyRegistered):
-                self._parties[effect.party.party_id] = effect.party
-            elif isinstance(effect, KeyAdded):
-                self._keys[effect.key.key_id] = effect.key
-            elif isinstance(effect, KeyRevoked):
-                key = self.key(effect.key_id)
-                assert key is not None
-                self._keys[effect.key_id] = key.revoke(effect.index)
-        self.effects.extend(effects)
 
 
 def _nonce_key(p: _Prepared) -> tuple[str, str]:
@@ -187,7 +149,7 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
         pending = _split_recorded(prepared, uow.log.find_by_nonce(_nonce_key(p) for p in prepared))
         if not pending:
             return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
-        known_keys = uow.registry.keys({p.submission.key_id for p in pending})
+        known_keys = uow.projections.get_many(PartyKey, {p.submission.key_id for p in pending})
         for p in pending:
             key = known_keys.get(p.submission.key_id)
             if key is not None and key.party_id == p.submission.signer:
@@ -199,19 +161,19 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
         if not pending:
             uow.rollback()
             return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
-        registry = StagedRegistry(uow.registry)
-        registry.prefetch((p.submission.signer for p in pending), (p.submission.key_id for p in pending))
+        state = StagedState(uow.projections, uow.log)
+        state.prefetch(Party, (p.submission.signer for p in pending))
+        state.prefetch(PartyKey, (p.submission.key_id for p in pending))
         for offset, p in enumerate(pending):
             try:
-                key = authorize_signer(registry, p.submission, p.entry_type)
+                key = authorize_signer(state, p.submission, p.entry_type)
                 if not p.signature_checked:
                     _check_signature(p, key.public_key)
-                effects = p.entry_type.handler(registry, EntryContext(head.size + offset, p.submission, p.payload))
+                apply_entry(state, EntryContext.of(head.size + offset, p.submission, p.payload), p.submission.payload)
             except errors.LedgerError as exc:
                 raise _at(p.path, exc) from None
-            registry.apply(effects)
         new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission for p in pending])
-        uow.registry.apply(registry.effects)
+        state.flush()
         uow.commit()
         by_nonce = {(e.signer, e.nonce): e for e in new_entries}
         recorded = _lookup_recorded(uow, prepared, by_nonce)
@@ -231,13 +193,14 @@ def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:
         raise errors.ServiceUnavailable("no checkpoint key is configured")
     identity = LogIdentity(origin=p.payload["origin"], checkpoint_public_key=p.payload["checkpoint_key"])
     _check_signature(p, p.payload["operator"]["public_key"])
-    effects = genesis_effects(EntryContext(0, p.submission, p.payload))
     with runtime.uow_factory() as uow:
         head = uow.log.lock_head()
         if head.size:
             raise errors.LedgerAlreadyInitialized(f"the log already holds {head.size} entries")
+        state = StagedState(uow.projections, uow.log)
+        apply_entry(state, EntryContext.of(0, p.submission, p.payload), p.submission.payload)
         new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission])
-        uow.registry.apply(effects)
+        state.flush()
         uow.commit()
         return _receipts(uow, new_entries, checkpoint, known_nodes)[0]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Iterable, Protocol, Sequence
+from typing import Any, Iterable, Protocol, Sequence, TypeVar
 
-from ledger.domain.effects import Effect
+from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
-from ledger.domain.registry import Party, PartyKey
+
+E = TypeVar("E", bound=Entity)
 
 
 class Clock(Protocol):
@@ -37,21 +38,23 @@ class LogRepository(Protocol):
     def latest_checkpoint(self) -> StoredCheckpoint | None: ...
 
 
-class RegistryRepository(Protocol):
-    def parties(self, party_ids: Iterable[str]) -> dict[str, Party]: ...
+class ProjectionRepository(Protocol):
+    def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]: ...
 
-    def keys(self, key_ids: Iterable[str]) -> dict[str, PartyKey]: ...
+    def find(self, kind: type[E], **equals: Any) -> list[E]: ...
 
-    def list_parties(self, *, after: str | None, limit: int) -> list[Party]: ...
+    def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]: ...
 
-    def keys_of(self, party_id: str) -> list[PartyKey]: ...
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None: ...
 
-    def apply(self, effects: Sequence[Effect]) -> None: ...
+    def put(self, entities: Sequence[Entity]) -> None: ...
+
+    def clear(self) -> None: ...
 
 
 class UnitOfWork(Protocol):
     log: LogRepository
-    registry: RegistryRepository
+    projections: ProjectionRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

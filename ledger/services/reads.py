@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ledger import errors
 from ledger.domain.log import StoredCheckpoint, StoredEntry
-from ledger.domain.registry import Party, PartyKey
+from ledger.domain.entities import Entity, PartyKey
 from ledger.services import proofs
 from ledger.services.runtime import LedgerRuntime, LogIdentity
 
@@ -93,30 +93,30 @@ def log_info(runtime: LedgerRuntime) -> LogInfo:
         return LogInfo(runtime.identity(uow), uow.log.size())
 
 
-def list_parties(runtime: LedgerRuntime, *, after: str | None, limit: int) -> Page[Party]:
+E = TypeVar("E", bound=Entity)
+
+
+def list_entities(runtime: LedgerRuntime, kind: type[E], *, after: Any, limit: int, **filters: Any) -> Page[E]:
+    """Projections of ``kind`` in key order after the cursor ``after``; ``None`` filters are ignored."""
     with runtime.uow_factory() as uow:
-        items = uow.registry.list_parties(after=after, limit=limit + 1)
+        items = uow.projections.page(kind, after=after, limit=limit + 1, **filters)
     more = len(items) > limit
     items = items[:limit]
-    return Page(items, items[-1].party_id if more else None)
+    return Page(items, items[-1].key if more else None)
 
 
-def get_party(runtime: LedgerRuntime, party_id: str) -> tuple[Party, list[PartyKey]]:
+def get_entity(runtime: LedgerRuntime, kind: type[E], key: Any) -> E:
     """:raises NotFound:"""
     with runtime.uow_factory() as uow:
-        party = uow.registry.parties([party_id]).get(party_id)
-        if party is None:
-            raise errors.NotFound(f"no party {party_id!r}", field="party_id")
-        return party, uow.registry.keys_of(party_id)
+        entity = uow.projections.get_many(kind, [key]).get(key)
+    if entity is None:
+        raise errors.NotFound(f"no {kind.__name__} {key!r}", field=kind.KEY)
+    return entity
 
 
-def get_key(runtime: LedgerRuntime, key_id: str) -> PartyKey:
-    """:raises NotFound:"""
+def keys_of(runtime: LedgerRuntime, party_id: str) -> list[PartyKey]:
     with runtime.uow_factory() as uow:
-        key = uow.registry.keys([key_id]).get(key_id)
-    if key is None:
-        raise errors.NotFound(f"no key {key_id}", field="key_id")
-    return key
+        return uow.projections.find(PartyKey, party_id=party_id)
 
 
 def is_ready(runtime: LedgerRuntime) -> bool:

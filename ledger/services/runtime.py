@@ -11,7 +11,7 @@ from ledger import errors
 from ledger.crypto.canonical import b64decode
 from ledger.crypto.checkpoint import verifier_key
 from ledger.crypto.signing import raw_public_key
-from ledger.domain.rules import GENESIS
+from ledger.domain.catalog import GENESIS
 from ledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 

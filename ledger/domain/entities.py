@@ -1,0 +1,265 @@
+"""The current state of the programme, as projections of the log: one frozen dataclass per kind.
+
+Each kind names its table and key; field names are column names, so one generic repository stores
+them all and an in-memory replay holds the very same objects. Every object records the log indices
+it was built from (``*_index`` fields), so a reader can fetch and verify the signed entries behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+
+E = TypeVar("E", bound="Entity")
+
+MONEY = {"places": 2}
+TONNES = {"places": 3}
+RATE = {"places": 4}
+
+
+@dataclass(frozen=True)
+class Entity:
+    TABLE: ClassVar[str]
+    KEY: ClassVar[str]
+    #: Columns that ``LedgerState.find`` may filter on (indexed).
+    INDEXED: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def key(self) -> Any:
+        return getattr(self, self.KEY)
+
+    def evolve(self: E, **changes: Any) -> E:
+        return replace(self, **changes)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class Party(Entity):
+    TABLE: ClassVar[str] = "parties"
+    KEY: ClassVar[str] = "party_id"
+
+    party_id: str
+    legal_name: str
+    unified_social_credit_code: str
+    roles: tuple[str, ...]
+    registered_index: int
+
+
+@dataclass(frozen=True)
+class PartyKey(Entity):
+    TABLE: ClassVar[str] = "party_keys"
+    KEY: ClassVar[str] = "key_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("party_id",)
+
+    key_id: str
+    party_id: str
+    public_key: bytes
+    added_index: int
+    revoked_index: int | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_index is not None
+
+
+@dataclass(frozen=True)
+class Park(Entity):
+    TABLE: ClassVar[str] = "parks"
+    KEY: ClassVar[str] = "park_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("operator",)
+
+    park_id: str
+    name: str
+    city: str
+    economic_zone: str
+    leading_industries: tuple[str, ...]
+    operator: str
+    baseline_year: int
+    baseline_emissions: Decimal = field(metadata=TONNES)
+    baseline_output_value: Decimal = field(metadata=MONEY)
+    currency: str
+    registered_index: int
+    last_index: int
+
+
+@dataclass(frozen=True)
+class ParkStatistics(Entity):
+    TABLE: ClassVar[str] = "park_statistics"
+    KEY: ClassVar[str] = "statistics_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("park_id",)
+
+    statistics_id: str  # "<park>/<period start>"
+    park_id: str
+    period_start: datetime
+    period_end: datetime
+    output_value: Decimal = field(metadata=MONEY)
+    currency: str
+    energy_use_tce: Decimal = field(metadata=TONNES)
+    total_emissions: Decimal = field(metadata=TONNES)
+    reported_index: int
+    last_index: int
+
+
+@dataclass(frozen=True)
+class Project(Entity):
+    TABLE: ClassVar[str] = "projects"
+    KEY: ClassVar[str] = "project_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("park_id",)
+
+    project_id: str
+    park_id: str
+    name: str
+    owner: str
+    category: str
+    equity: Decimal = field(metadata=MONEY)
+    debt: Decimal = field(metadata=MONEY)
+    currency: str
+    expected_annual_reduction: Decimal = field(metadata=TONNES)
+    loan_principal: Decimal = field(metadata=MONEY)  # sum of its loans' principals
+    registered_index: int
+    last_index: int
+
+    @property
+    def total_investment(self) -> Decimal:
+        return self.equity + self.debt
+
+
+@dataclass(frozen=True)
+class Loan(Entity):
+    TABLE: ClassVar[str] = "loans"
+    KEY: ClassVar[str] = "loan_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("lender", "project_id")
+
+    loan_id: str
+    lender: str
+    project_id: str
+    principal: Decimal = field(metadata=MONEY)
+    currency: str
+    annual_rate_percent: Decimal = field(metadata=RATE)
+    term_months: int
+    exceeds_investment: bool
+    disbursed: Decimal = field(metadata=MONEY)
+    repaid: Decimal = field(metadata=MONEY)
+    registered_index: int
+    last_index: int
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.disbursed - self.repaid
+
+
+@dataclass(frozen=True)
+class Verification(Entity):
+    TABLE: ClassVar[str] = "verifications"
+    KEY: ClassVar[str] = "verification_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("project_id", "verifier")
+
+    verification_id: str
+    verifier: str
+    project_id: str
+    period_start: datetime
+    period_end: datetime
+    baseline_emissions: Decimal = field(metadata=TONNES)
+    project_emissions: Decimal = field(metadata=TONNES)
+    leakage: Decimal = field(metadata=TONNES)
+    reduction: Decimal = field(metadata=TONNES)
+    methodology: str
+    report_sha256: str
+    vintage: int
+    credits_issued: int  # tonnes of credits issued against it
+    rewarded_by: str | None  # the reward disbursement that paid for it
+    verified_index: int
+    last_index: int
+
+
+@dataclass(frozen=True)
+class RewardProgram(Entity):
+    TABLE: ClassVar[str] = "reward_programs"
+    KEY: ClassVar[str] = "program_id"
+
+    program_id: str
+    name: str
+    budget: Decimal = field(metadata=MONEY)
+    currency: str
+    yuan_per_tco2e: Decimal = field(metadata=MONEY)
+    cap_per_project: Decimal | None = field(metadata=MONEY)
+    disbursed: Decimal = field(metadata=MONEY)
+    tonnes_paid: Decimal = field(metadata=TONNES)
+    created_index: int
+    last_index: int
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.disbursed
+
+
+@dataclass(frozen=True)
+class RewardDisbursement(Entity):
+    TABLE: ClassVar[str] = "reward_disbursements"
+    KEY: ClassVar[str] = "disbursement_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("program_id", "project_id")
+
+    disbursement_id: str
+    program_id: str
+    project_id: str
+    amount: Decimal = field(metadata=MONEY)
+    currency: str
+    tonnes: Decimal = field(metadata=TONNES)
+    verification_ids: tuple[str, ...]
+    disbursed_index: int
+
+
+@dataclass(frozen=True)
+class CreditBlock(Entity):
+    """Serials ``start`` to ``end`` inclusive, one tCO2e each, all with one holder and status."""
+
+    TABLE: ClassVar[str] = "credit_blocks"
+    KEY: ClassVar[str] = "start"
+    INDEXED: ClassVar[tuple[str, ...]] = ("holder", "verification_id")
+
+    start: int
+    end: int
+    vintage: int
+    verification_id: str
+    holder: str
+    status: str  # active | retired | cancelled
+    beneficiary: str | None
+    issued_index: int
+    last_index: int
+
+    @property
+    def quantity(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass(frozen=True)
+class Correction(Entity):
+    """The payload now in force for a corrected entry (the log keeps both)."""
+
+    TABLE: ClassVar[str] = "corrections"
+    KEY: ClassVar[str] = "original_index"
+
+    original_index: int
+    entry_type: str
+    payload_json: str
+    corrected_index: int
+
+
+ENTITY_KINDS: tuple[type[Entity], ...] = (
+    Party,
+    PartyKey,
+    Park,
+    ParkStatistics,
+    Project,
+    Loan,
+    Verification,
+    RewardProgram,
+    RewardDisbursement,
+    CreditBlock,
+    Correction,
+)

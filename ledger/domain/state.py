@@ -1,0 +1,97 @@
+"""What rules may read of the programme's state, and the in-memory state that replays use."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Protocol, TypeVar
+
+from ledger.domain.entities import Correction, CreditBlock, Entity
+
+E = TypeVar("E", bound=Entity)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An earlier entry as corrections see it: its type, signer and the payload now in force."""
+
+    index: int
+    entry_type: str
+    signer: str
+    payload: Mapping[str, Any]
+
+
+class LedgerState(Protocol):
+    """The projections as they stand before the entry being checked."""
+
+    def get(self, kind: type[E], key: Any) -> E | None: ...
+
+    def find(self, kind: type[E], **equals: Any) -> list[E]:
+        """Every entity of ``kind`` whose fields equal the given values (fields in ``kind.INDEXED``)."""
+        ...
+
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
+        """The block with the greatest start not above ``serial`` (blocks never overlap)."""
+        ...
+
+    def entry(self, index: int) -> EntryView | None: ...
+
+
+class MemoryState:
+    """The whole state in dictionaries: for replays (rebuild checks, offline verification, tests)."""
+
+    def __init__(self) -> None:
+        self._entities: dict[type[Entity], dict[Any, Entity]] = {}
+        self._block_starts: list[int] = []
+        self._entries: dict[int, EntryView] = {}
+
+    def get(self, kind: type[E], key: Any) -> E | None:
+        value = self._entities.get(kind, {}).get(key)
+        return value  # type: ignore[return-value]
+
+    def find(self, kind: type[E], **equals: Any) -> list[E]:
+        return [
+            e  # type: ignore[misc]
+            for e in self._entities.get(kind, {}).values()
+            if all(getattr(e, name) == value for name, value in equals.items())
+        ]
+
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
+        position = bisect.bisect_right(self._block_starts, serial)
+        return None if position == 0 else self.get(CreditBlock, self._block_starts[position - 1])
+
+    def entry(self, index: int) -> EntryView | None:
+        return in_force(self._entries.get(index), self.get(Correction, index))
+
+    def record_entry(self, view: EntryView) -> None:
+        self._entries[view.index] = view
+
+    def put(self, entities: Iterable[Entity]) -> None:
+        for entity in entities:
+            table = self._entities.setdefault(type(entity), {})
+            if isinstance(entity, CreditBlock) and entity.start not in table:
+                bisect.insort(self._block_starts, entity.start)
+            table[entity.key] = entity
+
+    def all(self, kind: type[E]) -> list[E]:
+        return sorted(self._entities.get(kind, {}).values(), key=lambda e: e.key)  # type: ignore[arg-type,return-value]
+
+
+def in_force(view: EntryView | None, correction: Correction | None) -> EntryView | None:
+    """The entry with the payload of its latest correction, if any."""
+    if view is None or correction is None:
+        return view
+    return EntryView(view.index, view.entry_type, view.signer, json.loads(correction.payload_json))
+
+
+def payload_json(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class WritableState(LedgerState, Protocol):
+    """A state that entries are applied to, in log order."""
+
+    def put(self, entities: Iterable[Entity]) -> None: ...
+
+    def record_entry(self, view: EntryView) -> None: ...

@@ -1,0 +1,1 @@
+"""Entry types of the v1 vocabulary (DESIGN §8): each module holds payload schemas and rules."""
