@@ -190,6 +190,28 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     _Server().run()
 
 
+@commands.command("rebuild")
+@with_appcontext
+def rebuild() -> None:
+    """Drop every projection and rebuild it by replaying the log (appends wait meanwhile)."""
+    from tqdm import tqdm
+
+    from ledger.services.rebuild import rebuild_projections
+
+    runtime = current_app.extensions["ledger"]
+    with tqdm(unit="entries", desc="replaying", disable=None) as bar:
+
+        def advance(done: int, size: int) -> None:
+            bar.total = size
+            bar.update(done - bar.n)
+
+        try:
+            count = rebuild_projections(runtime, progress=advance)
+        except errors.LedgerError as exc:
+            _fail(f"replay stopped: {exc.detail}")
+    click.echo(f"rebuilt the projections from {count} entries")
+
+
 # --- keys, signing and submitting -----------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from ledger import errors
 from ledger.domain.log import StoredCheckpoint, StoredEntry
-from ledger.domain.entities import Entity, PartyKey
+from ledger.domain.entities import CreditBlock, Entity, PartyKey
 from ledger.services import proofs
 from ledger.services.runtime import LedgerRuntime, LogIdentity
 
@@ -112,6 +112,21 @@ def get_entity(runtime: LedgerRuntime, kind: type[E], key: Any) -> E:
     if entity is None:
         raise errors.NotFound(f"no {kind.__name__} {key!r}", field=kind.KEY)
     return entity
+
+
+def holdings(runtime: LedgerRuntime, holder: str) -> list[dict[str, Any]]:
+    """Credits of one account, summed by vintage and status."""
+    with runtime.uow_factory() as uow:
+        blocks = uow.projections.find(CreditBlock, holder=holder)
+    totals: dict[tuple[int, str], list[int]] = {}
+    for block in blocks:
+        quantity_blocks = totals.setdefault((block.vintage, block.status), [0, 0])
+        quantity_blocks[0] += block.quantity
+        quantity_blocks[1] += 1
+    return [
+        {"vintage": vintage, "status": status, "quantity": quantity, "blocks": count}
+        for (vintage, status), (quantity, count) in sorted(totals.items())
+    ]
 
 
 def keys_of(runtime: LedgerRuntime, party_id: str) -> list[PartyKey]:

@@ -1,0 +1,153 @@
+"""Read API of the programme's projections: parks, statistics, projects, loans, verifications, rewards, credits.
+
+Each resource is a paginated list with equality filters and a detail route; the response schemas are
+derived from the entity dataclasses, so what the API shows is exactly what the rules maintain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ledger.api.body import page_limit, runtime
+from ledger.api.problems import problem_doc
+from ledger.domain.entities import (
+    CreditBlock,
+    Entity,
+    Loan,
+    Park,
+    ParkStatistics,
+    Project,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
+from ledger.domain.fields import Base64Bytes, DecimalString, UtcTimestamp
+from ledger.services import reads
+
+blp = Blueprint("programme", __name__, url_prefix="/v1", description="The programme as the log has made it")
+
+
+def _field_for(hint: Any, places: int | None) -> fields.Field:
+    nullable = typing.get_origin(hint) is not None and type(None) in typing.get_args(hint)
+    if nullable:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    options: dict[str, Any] = {"required": True, "allow_none": nullable}
+    if hint is Decimal:
+        assert places is not None
+        return DecimalString(places=places, **options)
+    if hint is datetime:
+        return UtcTimestamp(**options)
+    if hint is bytes:
+        return Base64Bytes(**options)
+    if typing.get_origin(hint) is tuple:
+        return fields.List(fields.String(), **options)
+    simple: dict[Any, type[fields.Field]] = {str: fields.String, int: fields.Integer, bool: fields.Boolean}
+    return simple[hint](**options)
+
+
+def entity_schema(kind: type[Entity], **derived: fields.Field) -> type[Schema]:
+    """A response schema with one field per dataclass field, plus ``derived`` read-only properties."""
+    hints = typing.get_type_hints(kind)
+    attrs: dict[str, Any] = {f.name: _field_for(hints[f.name], f.metadata.get("places")) for f in dataclasses.fields(kind)}
+    attrs.update(derived)
+    return Schema.from_dict(attrs, name=kind.__name__)
+
+
+def _page_schema(item: type[Schema], key_type: type[fields.Field]) -> type[Schema]:
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item), required=True),
+            "next": key_type(allow_none=True, required=True, metadata={"description": "pass as `after` for the next page; null at the end"}),
+        },
+        name=f"{item.__name__}Page",
+    )
+
+
+def _query_schema(kind: type[Entity], filters: tuple[str, ...], key_type: type[fields.Field]) -> type[Schema]:
+    attrs: dict[str, Any] = {
+        "after": key_type(load_default=None, metadata={"description": f"cursor: items whose {kind.KEY} sorts after this"}),
+        "limit": fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "page size"}),
+    }
+    attrs.update({name: fields.String(load_default=None, metadata={"description": f"only items with this {name}"}) for name in filters})
+    return Schema.from_dict(attrs, name=f"{kind.__name__}Query")
+
+
+def resource(path: str, kind: type[Entity], *, filters: tuple[str, ...] = (), **derived: fields.Field) -> None:
+    """Register ``GET /v1/<path>`` (paginated, filtered) and ``GET /v1/<path>/<key>`` for ``kind``."""
+    key_type: type[fields.Field] = fields.Integer if typing.get_type_hints(kind)[kind.KEY] is int else fields.String
+    item = entity_schema(kind, **derived)
+    page = _page_schema(item, key_type)
+    query = _query_schema(kind, filters, key_type)
+    noun = kind.__name__
+
+    @blp.arguments(query, location="query", as_kwargs=True)
+    @blp.response(200, page)
+    def get_list(self: MethodView, after: Any, limit: int | None, **given: str | None) -> dict[str, Any]:
+        result = reads.list_entities(runtime(), kind, after=after, limit=page_limit(limit), **given)
+        return {"items": result.items, "next": result.next}
+
+    get_list.__doc__ = f"List {noun} records, in key order, with a cursor"
+
+    @blp.response(200, item)
+    @blp.alt_response(404, **problem_doc())
+    def get_one(self: MethodView, key: Any) -> Entity:
+        return reads.get_entity(runtime(), kind, key)
+
+    get_one.__doc__ = f"One {noun}, with the log indices it was built from"
+
+    converter = "int" if key_type is fields.Integer else "path"  # ids may contain "/"
+    blp.route(f"/{path}", endpoint=f"{path}-list")(type(f"{noun}List", (MethodView,), {"get": get_list}))
+    blp.route(f"/{path}/<{converter}:key>", endpoint=f"{path}-detail")(type(f"{noun}Detail", (MethodView,), {"get": get_one}))
+
+
+resource("parks", Park, filters=("operator", "economic_zone", "city"))
+resource("park-statistics", ParkStatistics, filters=("park_id",))
+resource(
+    "projects",
+    Project,
+    filters=("park_id", "category"),
+    total_investment=DecimalString(places=2, metadata={"description": "equity + debt"}),
+)
+resource(
+    "loans",
+    Loan,
+    filters=("lender", "project_id"),
+    outstanding=DecimalString(places=2, metadata={"description": "disbursed − repaid"}),
+)
+resource("verifications", Verification, filters=("project_id", "verifier"))
+resource("reward-programs", RewardProgram, remaining=DecimalString(places=2, metadata={"description": "budget − disbursed"}))
+resource("reward-disbursements", RewardDisbursement, filters=("program_id", "project_id"))
+resource(
+    "credit-blocks",
+    CreditBlock,
+    filters=("holder", "verification_id", "status"),
+    quantity=fields.Integer(metadata={"description": "serials in the block (tCO2e)"}),
+)
+
+
+class HoldingSchema(Schema):
+    vintage = fields.Integer(required=True)
+    status = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    blocks = fields.Integer(required=True)
+
+
+class HoldingsSchema(Schema):
+    holder = fields.String(required=True)
+    holdings = fields.List(fields.Nested(HoldingSchema), required=True)
+
+
+@blp.route("/accounts/<holder>/holdings")
+class Holdings(MethodView):
+    @blp.response(200, HoldingsSchema)
+    def get(self, holder: str) -> dict[str, Any]:
+        """Credits an account holds, by vintage and status"""
+        return {"holder": holder, "holdings": reads.holdings(runtime(), holder)}
