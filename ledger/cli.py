@@ -168,8 +168,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         if demo:
             from ledger.demo import load_demo
 
-            loaded = load_demo(app.extensions["ledger"], config)
-            click.echo(f"demo data: {loaded}")
+            click.echo(f"demo data: {load_demo(app.extensions['ledger'], config)}")
     app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
 
     from gunicorn.app.base import BaseApplication
@@ -188,6 +187,24 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
     click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
     _Server().run()
+
+
+@commands.command("demo")
+@click.option("--projects", default=40, show_default=True, type=click.IntRange(1, 1_000_000), help="Projects across the 17 parks.")
+@click.option("--loans", default=60, show_default=True, type=click.IntRange(0, 10_000_000), help="Green loans (each with disbursements).")
+@with_appcontext
+def demo(projects: int, loans: int) -> None:
+    """Load the demo programme through the signed path (the same every run; a re-run changes nothing)."""
+    from tqdm import tqdm
+
+    from ledger.demo import load_demo
+
+    with tqdm(unit="entries", desc="loading demo", disable=None) as bar:
+        try:
+            summary = load_demo(current_app.extensions["ledger"], current_app.extensions["ledger_config"], projects=projects, loans=loans, progress=bar.update)
+        except errors.LedgerError as exc:
+            _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
+    click.echo(summary)
 
 
 @commands.command("rebuild")

@@ -1,50 +1,85 @@
-"""A demo programme loaded through the normal signed path; deterministic, so every run is the same."""
+"""A demo programme loaded through the normal signed path; seeded, so every run sends the same entries.
+
+The 17 parks follow the pilot list where the seed article names them (Tianfu headquarters business
+district, Chengdu unicorn island, Yibin Sanjiang New District east industrial park, Suining Anju
+economic development zone); the others, every company, bank and figure are illustrative.
+Running it again is an idempotent retry: the envelopes, nonces and signing times are identical.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Callable, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.client import make_envelope
 from ledger.config import Config
-from ledger.crypto.canonical import b64encode
+from ledger.crypto.canonical import b64encode, format_timestamp
 from ledger.crypto.signing import private_key_from_seed, raw_public_key, read_private_key_file
 from ledger.domain import roles
-from ledger.domain.identifiers import uscc_check_character
+from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
 from ledger.services.entries import submit_entries
 from ledger.services.runtime import LedgerRuntime
 
 SEED = "greenledger-demo-v1"
-#: Fixed signing time, so that a re-run sends identical envelopes and is answered as a retry.
+#: Entries are signed at fixed times in the past, so a re-run sends identical envelopes.
 SIGNED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+CHUNK = 500
 
 
 @dataclass(frozen=True)
-class DemoParty:
-    party_id: str
-    legal_name: str
-    roles: tuple[str, ...]
-    region: str  # administrative division code (first 6 digits of the USCC body)
+class DemoPark:
+    park_id: str
+    name: str
+    city: str
+    zone: str
+    industries: tuple[str, ...]
+    region: str  # administrative division code, for the operators' credit codes
 
 
-# Names are illustrative: real institutions are not parties to this demo.
-PARTIES = (
-    DemoParty("sc-dee", "Sichuan Provincial Department of Ecology and Environment (illustrative)", (roles.DEPARTMENT,), "510000"),
-    DemoParty("icbc-sichuan", "ICBC Sichuan Branch (illustrative)", (roles.LENDER,), "510100"),
-    DemoParty("ccb-sichuan", "China Construction Bank Sichuan Branch (illustrative)", (roles.LENDER,), "510100"),
-    DemoParty("chengdu-bank", "Bank of Chengdu (illustrative)", (roles.LENDER,), "510100"),
-    DemoParty("scmrv", "Sichuan Carbon MRV Centre (illustrative)", (roles.VERIFIER,), "510100"),
-    DemoParty("westchina-verify", "West China Emission Verification Co. (illustrative)", (roles.VERIFIER,), "510700"),
-    DemoParty("tianfu-hq-operator", "Tianfu Headquarters Business District Management Committee", (roles.PARK_OPERATOR,), "510100"),
-    DemoParty("unicorn-island-operator", "Chengdu Unicorn Island Operator", (roles.PARK_OPERATOR,), "510100"),
-    DemoParty("yibin-sanjiang-operator", "Yibin Sanjiang New District East Industrial Park Operator", (roles.PARK_OPERATOR,), "511500"),
-    DemoParty("suining-anju-operator", "Suining Anju Economic Development Zone Operator", (roles.PARK_OPERATOR,), "510900"),
-    DemoParty("provincial-audit", "Provincial Audit Office (illustrative)", (roles.AUDITOR,), "510000"),
+PARKS = (
+    DemoPark("tianfu-hq", "Tianfu Headquarters Business District", "Chengdu", "chengdu_plain", ("headquarters economy", "finance", "digital services"), "510100"),
+    DemoPark("unicorn-island", "Chengdu Unicorn Island", "Chengdu", "chengdu_plain", ("software", "new economy", "robots"), "510100"),
+    DemoPark("qingbaijiang-materials", "Qingbaijiang Advanced Materials Park (illustrative)", "Chengdu", "chengdu_plain", ("steel", "new materials"), "510100"),
+    DemoPark("yibin-sanjiang-east", "Yibin Sanjiang New District East Industrial Park", "Yibin", "south_sichuan", ("power batteries", "new energy vehicles"), "511500"),
+    DemoPark("yibin-digital", "Yibin Digital Economy Park (illustrative)", "Yibin", "south_sichuan", ("electronics", "software"), "511500"),
+    DemoPark("suining-anju", "Suining Anju Economic Development Zone", "Suining", "chengdu_plain", ("food processing", "lithium materials"), "510900"),
+    DemoPark("deyang-equipment", "Deyang Clean Energy Equipment Park (illustrative)", "Deyang", "chengdu_plain", ("machinery", "clean energy equipment"), "510600"),
+    DemoPark("deyang-food", "Deyang Green Food Park (illustrative)", "Deyang", "chengdu_plain", ("food processing",), "510600"),
+    DemoPark("mianyang-electronics", "Mianyang Electronics Industry Park (illustrative)", "Mianyang", "chengdu_plain", ("electronics",), "510700"),
+    DemoPark("mianyang-robots", "Mianyang Robot Industry Park (illustrative)", "Mianyang", "chengdu_plain", ("robots", "machinery"), "510700"),
+    DemoPark("leshan-silicon", "Leshan Crystalline Silicon Park (illustrative)", "Leshan", "chengdu_plain", ("photovoltaics", "polysilicon"), "511100"),
+    DemoPark("meishan-lithium", "Meishan Lithium Materials Park (illustrative)", "Meishan", "chengdu_plain", ("lithium materials", "power batteries"), "511400"),
+    DemoPark("zigong-equipment", "Zigong Energy-Saving Equipment Park (illustrative)", "Zigong", "south_sichuan", ("machinery", "environmental equipment"), "510300"),
+    DemoPark("luzhou-food", "Luzhou Food and Liquor Park (illustrative)", "Luzhou", "south_sichuan", ("food processing",), "510500"),
+    DemoPark("nanchong-logistics", "Nanchong Modern Logistics Park (illustrative)", "Nanchong", "northeast_sichuan", ("logistics", "services"), "511300"),
+    DemoPark("nanchong-food", "Nanchong Green Food Park (illustrative)", "Nanchong", "northeast_sichuan", ("food processing",), "511300"),
+    DemoPark("panzhihua-vanadium", "Panzhihua Vanadium-Titanium Park (illustrative)", "Panzhihua", "panxi", ("steel", "vanadium-titanium"), "510400"),
 )
+
+DEPARTMENT = ("sc-dee", "Sichuan Provincial Department of Ecology and Environment (illustrative)", "510000")
+LENDERS = (
+    ("icbc-sichuan", "ICBC Sichuan Branch (illustrative)"),
+    ("ccb-sichuan", "China Construction Bank Sichuan Branch (illustrative)"),
+    ("adbc-sichuan", "Agricultural Development Bank Sichuan Branch (illustrative)"),
+    ("chengdu-bank", "Bank of Chengdu (illustrative)"),
+)
+VERIFIERS = (("scmrv", "Sichuan Carbon MRV Centre (illustrative)"), ("westchina-verify", "West China Emission Verification Co. (illustrative)"))
+AUDITOR = ("provincial-audit", "Sichuan Provincial Audit Office (illustrative)")
+PROJECT_KINDS = (
+    ("Rooftop solar and storage", "3.2.1"),
+    ("Waste heat recovery", "1.1.2"),
+    ("Energy management system", "1.3.1"),
+    ("Electric boiler retrofit", "1.1.1"),
+    ("Green building retrofit", "5.1.2"),
+    ("Distributed wind and storage", "3.2.2"),
+)
+YEARS = (2023, 2024, 2025)
 
 
 def demo_key(party_id: str) -> Ed25519PrivateKey:
@@ -52,34 +87,246 @@ def demo_key(party_id: str) -> Ed25519PrivateKey:
     return private_key_from_seed(hashlib.sha256(f"{SEED}/{party_id}".encode()).digest())
 
 
-def demo_uscc(party: DemoParty) -> str:
-    digest = hashlib.sha256(f"{SEED}/uscc/{party.party_id}".encode()).digest()
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "91" + party.region + "".join(alphabet[b % 31] for b in digest[:9])
+def demo_uscc(party_id: str, region: str) -> str:
+    digest = hashlib.sha256(f"{SEED}/uscc/{party_id}".encode()).digest()
+    body = "91" + region + "".join(USCC_ALPHABET[b % 31] for b in digest[:9])
     return body + uscc_check_character(body)
 
 
-def _registration(party: DemoParty) -> dict[str, Any]:
-    return {
-        "party": party.party_id,
-        "legal_name": party.legal_name,
-        "unified_social_credit_code": demo_uscc(party),
-        "roles": list(party.roles),
-        "public_key": b64encode(raw_public_key(demo_key(party.party_id))),
-    }
+def _year(year: int) -> str:
+    return f"{year}-01-01T00:00:00Z"
 
 
-def load_demo(runtime: LedgerRuntime, config: Config, operator_id: str = "operator") -> str:
-    """Register the demo parties in one signed batch; a second run is an idempotent retry.
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+
+
+def _tonnes(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.001"), rounding=ROUND_DOWN))
+
+
+@dataclass(frozen=True)
+class DemoEntry:
+    signer: str
+    entry_type: str
+    payload: dict[str, Any]
+
+
+class DemoProgramme:
+    """Generates the demo's entries in log order (pure: no I/O)."""
+
+    def __init__(self, *, projects: int = 40, loans: int = 60, seed: int = 2026) -> None:
+        self.projects = projects
+        self.loans = loans
+        self.random = random.Random(seed)
+
+    def parties(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        """(party id, legal name, region, roles) of everyone but the operator."""
+        rows = [(DEPARTMENT[0], DEPARTMENT[1], DEPARTMENT[2], (roles.DEPARTMENT,))]
+        rows += [(pid, name, "510100", (roles.LENDER,)) for pid, name in LENDERS]
+        rows += [(pid, name, "510100", (roles.VERIFIER,)) for pid, name in VERIFIERS]
+        rows += [(AUDITOR[0], AUDITOR[1], "510000", (roles.AUDITOR,))]
+        rows += [(f"op-{p.park_id}", f"{p.name} Management Committee", p.region, (roles.PARK_OPERATOR,)) for p in PARKS]
+        return rows
+
+    def entries(self) -> Iterator[DemoEntry]:
+        rnd = self.random
+        for party_id, legal_name, region, party_roles in self.parties():
+            yield DemoEntry("operator", "party.registered", {
+                "party": party_id,
+                "legal_name": legal_name,
+                "unified_social_credit_code": demo_uscc(party_id, region),
+                "roles": list(party_roles),
+                "public_key": b64encode(raw_public_key(demo_key(party_id))),
+            })
+        baselines: dict[str, tuple[Decimal, Decimal]] = {}
+        for park in PARKS:
+            emissions = Decimal(rnd.randrange(150_000, 2_500_000))
+            output = Decimal(rnd.randrange(20, 400)) * Decimal(1_000_000_000) / 10
+            baselines[park.park_id] = (emissions, output)
+            yield DemoEntry(DEPARTMENT[0], "park.registered", {
+                "park": park.park_id,
+                "name": park.name,
+                "city": park.city,
+                "economic_zone": park.zone,
+                "leading_industries": list(park.industries),
+                "operator": f"op-{park.park_id}",
+                "baseline_year": 2020,
+                "baseline_emissions": _tonnes(emissions),
+                "baseline_output_value": _money(output),
+                "currency": "CNY",
+            })
+        for park in PARKS:
+            emissions, output = baselines[park.park_id]
+            for offset, year in enumerate(YEARS, start=1):
+                growth = Decimal(1) + Decimal(rnd.randrange(6, 14)) / 100 * offset
+                cut = Decimal(1) - Decimal(rnd.randrange(3, 9)) / 100 * offset
+                yield DemoEntry(f"op-{park.park_id}", "park.statistics.reported", {
+                    "park": park.park_id,
+                    "period_start": _year(year),
+                    "period_end": _year(year + 1),
+                    "output_value": _money(output * growth),
+                    "currency": "CNY",
+                    "energy_use_tce": _tonnes(emissions * cut / Decimal("2.6")),
+                    "total_emissions": _tonnes(emissions * cut),
+                })
+        projects = []
+        for number in range(self.projects):
+            park = PARKS[number % len(PARKS)]
+            kind, category = PROJECT_KINDS[rnd.randrange(len(PROJECT_KINDS))]
+            equity = Decimal(rnd.randrange(20, 300)) * 1_000_000
+            debt = Decimal(rnd.randrange(50, 900)) * 1_000_000
+            expected = Decimal(rnd.randrange(2_000, 60_000))
+            project_id = f"{park.park_id}/p{number + 1:04d}"
+            projects.append((project_id, park, debt, expected))
+            yield DemoEntry(f"op-{park.park_id}", "project.registered", {
+                "project": project_id,
+                "park": park.park_id,
+                "name": kind,
+                "owner": f"{park.city} {kind.split()[0]} Co., Ltd. (illustrative)",
+                "category": category,
+                "equity": _money(equity),
+                "debt": _money(debt),
+                "currency": "CNY",
+                "expected_annual_reduction": _tonnes(expected),
+            })
+        room = {project_id: debt for project_id, _, debt, _ in projects}
+        for number in range(self.loans):
+            project_id, _, _, _ = projects[number % len(projects)]
+            lender = LENDERS[rnd.randrange(len(LENDERS))][0]
+            principal = (room[project_id] * Decimal(rnd.randrange(15, 45)) / 100).quantize(Decimal("1"))
+            if principal <= 0:
+                continue
+            room[project_id] -= principal
+            loan_id = f"{lender}/{number + 1:05d}"
+            yield DemoEntry(lender, "loan.registered", {
+                "loan": loan_id,
+                "project": project_id,
+                "principal": _money(principal),
+                "currency": "CNY",
+                "annual_rate_percent": f"{Decimal(rnd.randrange(280, 420)) / 100:.4f}",
+                "term_months": rnd.choice((36, 60, 84, 120)),
+            })
+            disbursed = (principal * Decimal(rnd.randrange(50, 101)) / 100).quantize(Decimal("0.01"))
+            yield DemoEntry(lender, "loan.disbursed", {"loan": loan_id, "amount": _money(disbursed), "currency": "CNY", "value_date": "2024-03-15T00:00:00Z"})
+            if rnd.random() < 0.6:
+                repaid = (disbursed * Decimal(rnd.randrange(5, 30)) / 100).quantize(Decimal("0.01"))
+                yield DemoEntry(lender, "loan.repaid", {"loan": loan_id, "amount": _money(repaid), "currency": "CNY", "value_date": "2025-03-15T00:00:00Z"})
+        verifications = []
+        for number, (project_id, park, _, expected) in enumerate(projects):
+            verifier = VERIFIERS[number % len(VERIFIERS)][0]
+            for year in (2024, 2025):
+                if rnd.random() < 0.15:
+                    continue  # not every project was verified every year
+                baseline = expected * Decimal(rnd.randrange(110, 140)) / 100
+                reduction = (expected * Decimal(rnd.randrange(70, 110)) / 100).quantize(Decimal("0.001"))
+                project_emissions = (baseline - reduction).quantize(Decimal("0.001"))
+                verification_id = f"{verifier}/{year}/{number + 1:04d}"
+                verifications.append((verification_id, project_id, park, reduction, year))
+                yield DemoEntry(verifier, "reduction.verified", {
+                    "verification": verification_id,
+                    "project": project_id,
+                    "period_start": _year(year),
+                    "period_end": _year(year + 1),
+                    "baseline_emissions": _tonnes(project_emissions + reduction),
+                    "project_emissions": _tonnes(project_emissions),
+                    "reduction": _tonnes(reduction),
+                    "methodology": rnd.choice(("CCER-14-001-V01", "CCER-01-001-V01", "CM-104-V01")),
+                    "report_sha256": b64encode(hashlib.sha256(f"{SEED}/report/{verification_id}".encode()).digest()),
+                    "vintage": year,
+                })
+        rate = Decimal("30.00")
+        remaining = Decimal(200_000_000)
+        yield DemoEntry(DEPARTMENT[0], "reward.program.created", {
+            "program": "nzc-rewards-2025",
+            "name": "Near-zero-carbon park reward fund 2025",
+            "budget": _money(remaining),
+            "currency": "CNY",
+            "yuan_per_tco2e": _money(rate),
+            "cap_per_project": _money(Decimal(3_000_000)),
+        })
+        paid = 0
+        for verification_id, project_id, _, reduction, year in verifications:
+            if year != 2024 or rnd.random() < 0.4:
+                continue
+            amount = min(rate * reduction, Decimal(3_000_000))
+            if amount > remaining:
+                break  # the fund is spent; later verifications wait for next year's programme
+            remaining -= amount
+            paid += 1
+            yield DemoEntry(DEPARTMENT[0], "reward.disbursed", {
+                "disbursement": f"nzc-2025/{paid:04d}",
+                "program": "nzc-rewards-2025",
+                "project": project_id,
+                "amount": _money(amount),
+                "currency": "CNY",
+                "verifications": [verification_id],
+            })
+        serial = 1
+        for verification_id, _, park, reduction, _ in verifications:
+            if rnd.random() < 0.5:
+                continue
+            quantity = int(reduction)
+            verifier = verification_id.split("/")[0]
+            holder = f"op-{park.park_id}"
+            start, end = serial, serial + quantity - 1
+            serial = end + 1
+            yield DemoEntry(verifier, "credits.issued", {"verification": verification_id, "serial_start": start, "serial_end": end, "holder": holder})
+            if rnd.random() < 0.6:
+                buyer = LENDERS[rnd.randrange(len(LENDERS))][0]
+                moved_end = start + quantity // 2
+                yield DemoEntry(holder, "credits.transferred", {"serial_start": start, "serial_end": moved_end, "to": buyer})
+                if rnd.random() < 0.7:
+                    yield DemoEntry(buyer, "credits.retired", {
+                        "serial_start": start,
+                        "serial_end": start + quantity // 4,
+                        "beneficiary": f"{buyer} green loan book {park.city} (illustrative)",
+                    })
+
+
+def _signed(entry: DemoEntry, number: int, keys: Callable[[str], Ed25519PrivateKey]) -> dict[str, Any]:
+    return make_envelope(
+        entry_type=entry.entry_type,
+        signer=entry.signer,
+        key=keys(entry.signer),
+        payload=entry.payload,
+        nonce=f"demo-{number:07d}",
+        signed_at=SIGNED_AT + timedelta(milliseconds=number),
+    )
+
+
+def load_demo(
+    runtime: LedgerRuntime,
+    config: Config,
+    *,
+    projects: int = 40,
+    loans: int = 60,
+    operator_id: str = "operator",
+    progress: Callable[[int], None] | None = None,
+) -> str:
+    """Sign the demo programme's entries and submit them in batches; a second run changes nothing.
 
     :returns: a one-line summary.
     """
     operator = read_private_key_file(config.operator_key_path, config.key_passphrase)
-    batch = [
-        make_envelope(entry_type="party.registered", signer=operator_id, key=operator, payload=_registration(p), nonce=f"demo-party-{p.party_id}", signed_at=SIGNED_AT)
-        for p in PARTIES
-    ]
-    result = submit_entries(runtime, batch, batch=True)
-    first, last = result.receipts[0].index, result.receipts[-1].index
-    state = "registered" if result.created else "already present"
-    return f"{len(PARTIES)} parties {state} at indices {first}-{last}"
+
+    def keys(party: str) -> Ed25519PrivateKey:
+        return operator if party == operator_id else demo_key(party)
+
+    batch: list[dict[str, Any]] = []
+    created = total = 0
+    for number, entry in enumerate(DemoProgramme(projects=projects, loans=loans).entries()):
+        batch.append(_signed(entry, number, keys))
+        if len(batch) == CHUNK:
+            created += submit_entries(runtime, batch, batch=True).created
+            total += len(batch)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        created += submit_entries(runtime, batch, batch=True).created
+        total += len(batch)
+        if progress:
+            progress(len(batch))
+    state = "loaded" if created else "already present"
+    return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans (signed at {format_timestamp(SIGNED_AT)})"

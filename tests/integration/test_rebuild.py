@@ -38,3 +38,23 @@ def test_rebuild_reproduces_the_live_projections_table_by_table(app, client, sig
     assert result.exit_code == 0, result.output
     assert "rebuilt the projections from" in result.output
     assert _snapshot(database_url) == live
+
+
+def test_rebuild_reproduces_the_demo_programme(app, database_url):
+    from ledger.crypto.signing import private_key_to_pem
+    from tests.conftest import OPERATOR_KEY
+
+    config = app.extensions["ledger_config"]
+    config.operator_key_path.parent.mkdir(parents=True)
+    config.operator_key_path.write_bytes(private_key_to_pem(OPERATOR_KEY))
+    runner = app.test_cli_runner()
+    loaded = runner.invoke(args=["ledger", "demo", "--projects", "12", "--loans", "20"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded" in loaded.output
+    live = _snapshot(database_url)
+    assert len(live["parks"]) == 17 and len(live["projects"]) == 12
+    assert live["credit_blocks"] and live["reward_disbursements"] and live["verifications"]
+    again = runner.invoke(args=["ledger", "demo", "--projects", "12", "--loans", "20"])
+    assert again.exit_code == 0 and "already present" in again.output
+    assert runner.invoke(args=["ledger", "rebuild"]).exit_code == 0
+    assert _snapshot(database_url) == live
