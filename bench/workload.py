@@ -1,0 +1,106 @@
+"""What the benchmarks send: admin signer parties and pre-signed ``party.registered`` entries.
+
+All signing happens before any clock starts. Each entry registers a new party (unique id,
+fresh Ed25519 public key, valid GB 32100 code) and is signed by one of the signer parties,
+which the operator registers through the API first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bench import load
+from ledger.client import make_envelope
+from ledger.crypto.canonical import b64encode
+from ledger.crypto.signing import generate_private_key, raw_public_key, read_private_key_file
+from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
+
+OPERATOR_ID = "operator"
+
+
+def uscc(seed: str, region: str = "510100") -> str:
+    """A deterministic, valid unified social credit code (GB 32100-2015) for ``seed``."""
+    digest = hashlib.sha256(f"greenledger-bench/uscc/{seed}".encode()).digest()
+    body = "91" + region + "".join(USCC_ALPHABET[b % 31] for b in digest[:9])
+    return body + uscc_check_character(body)
+
+
+def registration(party_id: str, legal_name: str, roles: list[str], public_key: bytes) -> dict[str, Any]:
+    return {
+        "party": party_id,
+        "legal_name": legal_name,
+        "unified_social_credit_code": uscc(party_id),
+        "roles": roles,
+        "public_key": b64encode(public_key),
+    }
+
+
+@dataclass(frozen=True)
+class Signer:
+    party_id: str
+    key: Ed25519PrivateKey
+
+
+class Workload:
+    """Signer parties for one server, and a supply of signed entries with unique party ids."""
+
+    def __init__(self, run_tag: str | None = None, signers: int = 8) -> None:
+        self.tag = run_tag or secrets.token_hex(3)
+        self.signers = [Signer(f"bench-{self.tag}-signer-{n}", generate_private_key()) for n in range(signers)]
+        self._next = 0
+
+    def register_signers(self, host: str, port: int, operator_key_path: Path) -> None:
+        """Register the signer parties (role admin) in one batch signed by the operator key."""
+        operator = read_private_key_file(operator_key_path)
+        entries = [
+            make_envelope(
+                entry_type="party.registered",
+                signer=OPERATOR_ID,
+                key=operator,
+                payload=registration(s.party_id, f"Bench signer {n} (synthetic)", ["admin"], raw_public_key(s.key)),
+                nonce=f"{s.party_id}-reg",
+            )
+            for n, s in enumerate(self.signers)
+        ]
+        result = load.sequential(host, port, "POST", "/v1/entries/batch", [load.encode({"entries": entries})], expect=201)
+        if result.failed:
+            raise RuntimeError(f"registering the signer parties failed: {result.samples}")
+
+    def entries(self, count: int, role: str = "lender") -> list[dict[str, Any]]:
+        """``count`` new signed ``party.registered`` entries, round-robin over the signers."""
+        out = []
+        for _ in range(count):
+            n = self._next
+            self._next += 1
+            signer = self.signers[n % len(self.signers)]
+            party_id = f"bench-{self.tag}-p{n}"
+            out.append(
+                make_envelope(
+                    entry_type="party.registered",
+                    signer=signer.party_id,
+                    key=signer.key,
+                    payload=registration(party_id, f"Bench lender {n} (synthetic)", [role], raw_public_key(generate_private_key())),
+                    nonce=f"p{n}",
+                )
+            )
+        return out
+
+    def bodies(self, count: int) -> list[bytes]:
+        """``count`` single-entry request bodies for ``POST /v1/entries``."""
+        return [load.encode(e) for e in self.entries(count)]
+
+    def batch_bodies(self, batches: int, size: int) -> list[bytes]:
+        """``batches`` request bodies for ``POST /v1/entries/batch``, ``size`` entries each."""
+        return [load.encode({"entries": self.entries(size)}) for _ in range(batches)]
+
+
+def receipts_in(body: bytes) -> int:
+    """How many receipts a batch answer holds (to check a 201 really accepted every entry)."""
+    return len(json.loads(body)["receipts"])
