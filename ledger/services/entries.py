@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from ledger import errors
 from ledger.crypto import canonical
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
-from ledger.crypto.signing import verify_envelope
+from ledger.crypto.signing import key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
-from ledger.domain.entities import Party, PartyKey
+from ledger.domain.entities import Entity, Loan, Park, Party, PartyKey, Project, RewardDisbursement, RewardProgram, Verification
 from ledger.domain.envelope import Submission, build_record, parse_submission
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
 from ledger.domain.replay import apply_entry
@@ -20,6 +22,7 @@ from ledger.merkle import proofs as merkle
 from ledger.services.ports import UnitOfWork
 from ledger.services.proofs import range_hashes
 from ledger.services.runtime import LedgerRuntime, LogIdentity
+from ledger.services.sequencing import GroupCommitter, Ticket
 from ledger.services.state import StagedState
 
 
@@ -79,26 +82,31 @@ def _nonce_key(p: _Prepared) -> tuple[str, str]:
     return (p.submission.signer, p.submission.nonce)
 
 
-def _split_recorded(
-    prepared: Sequence[_Prepared], recorded: Mapping[tuple[str, str], StoredEntry]
-) -> list[_Prepared]:
-    """Drop identical retries of recorded entries; a reused nonce with other content is a conflict."""
+def _split_recorded(prepared: Sequence[_Prepared], recorded: Mapping[tuple[str, str], tuple[bytes, int]]) -> list[_Prepared]:
+    """Drop identical retries of recorded entries; a reused nonce with other content is a conflict.
+
+    :param recorded: (signer, nonce) -> (envelope digest, index) of entries already in the log.
+    """
     pending = []
     for p in prepared:
-        stored = recorded.get(_nonce_key(p))
-        if stored is None:
+        found = recorded.get(_nonce_key(p))
+        if found is None:
             pending.append(p)
-        elif stored.envelope_digest != p.submission.digest:
+        elif found[0] != p.submission.digest:
             raise _at(
                 p.path,
                 errors.IdempotencyConflict(
-                    f"nonce {p.submission.nonce!r} of {p.submission.signer!r} was used at index {stored.index} "
+                    f"nonce {p.submission.nonce!r} of {p.submission.signer!r} was used at index {found[1]} "
                     "for an envelope with other content",
                     field="envelope.nonce",
-                    index=stored.index,
+                    index=found[1],
                 ),
             )
     return pending
+
+
+def _digests(entries: Mapping[tuple[str, str], StoredEntry]) -> dict[tuple[str, str], tuple[bytes, int]]:
+    return {key: (e.envelope_digest, e.index) for key, e in entries.items()}
 
 
 def _reject_repeats(prepared: Sequence[_Prepared]) -> None:
@@ -122,8 +130,19 @@ def _check_signature(p: _Prepared, public_key: bytes) -> None:
     p.signature_checked = True
 
 
+@dataclass
+class _Submission:
+    """What one request asks to append, waiting for its turn under the append lock."""
+
+    prepared: list[_Prepared]
+    pending: list[_Prepared]
+
+
 def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: bool) -> SubmitResult:
     """Append signed entries, all or nothing, and return a receipt for each.
+
+    Everything that needs no lock happens here, in the caller's thread: shapes, payload schemas, retries
+    of recorded entries, and signatures by registered keys. The rest waits for the group commit.
 
     :param bodies: decoded ``{"envelope", "signature"}`` objects.
     :param batch: name fields ``entries[i].…`` in errors and enforce the batch limit.
@@ -144,40 +163,107 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
     _reject_repeats(prepared)
 
     with runtime.uow_factory() as uow:
-        identity = runtime.identity(uow)
-        # Fast path for retries, and signature checks against already-registered keys, before the lock.
-        pending = _split_recorded(prepared, uow.log.find_by_nonce(_nonce_key(p) for p in prepared))
+        runtime.identity(uow)
+        pending = _split_recorded(prepared, _digests(uow.log.find_by_nonce(_nonce_key(p) for p in prepared)))
         if not pending:
             return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
         known_keys = uow.projections.get_many(PartyKey, {p.submission.key_id for p in pending})
-        for p in pending:
-            key = known_keys.get(p.submission.key_id)
-            if key is not None and key.party_id == p.submission.signer:
-                _check_signature(p, key.public_key)
-        uow.commit()  # end the read-only snapshot; the append transaction starts at the lock
+    for p in pending:
+        key = known_keys.get(p.submission.key_id)
+        if key is not None and key.party_id == p.submission.signer:
+            _check_signature(p, key.public_key)
+    return _committer(runtime).submit(Ticket(_Submission(prepared, pending), len(pending)))
 
+
+#: Payload fields that name an entity; their rows are read in one query per kind before the rules run.
+REFERENCE_FIELDS: dict[str, type[Entity]] = {
+    "party": Party,
+    "operator": Party,
+    "holder": Party,
+    "to": Party,
+    "park": Park,
+    "project": Project,
+    "loan": Loan,
+    "verification": Verification,
+    "program": RewardProgram,
+    "disbursement": RewardDisbursement,
+}
+
+
+def prefetch_references(state: StagedState, prepared: Sequence[_Prepared]) -> None:
+    """Read every entity the entries name, a query per kind, instead of a round trip per lookup."""
+    wanted: dict[type[Entity], set[Any]] = defaultdict(set)
+    for p in prepared:
+        wanted[Party].add(p.submission.signer)
+        wanted[PartyKey].add(p.submission.key_id)
+        for name, value in p.payload.items():
+            if name in REFERENCE_FIELDS and isinstance(value, str):
+                wanted[REFERENCE_FIELDS[name]].add(value)
+        wanted[Verification].update(p.payload.get("verifications", ()))
+        if isinstance(p.payload.get("public_key"), bytes):
+            wanted[PartyKey].add(key_id(p.payload["public_key"]))
+    for kind, keys in wanted.items():
+        state.prefetch(kind, keys)
+
+
+_COMMITTER_LOCK = threading.Lock()
+
+
+def _committer(runtime: LedgerRuntime) -> GroupCommitter[_Submission, SubmitResult]:
+    if runtime.committer is None:
+        with _COMMITTER_LOCK:
+            if runtime.committer is None:
+                runtime.committer = GroupCommitter(lambda tickets: _append_round(runtime, tickets), max_entries=runtime.max_round_entries)
+    committer: GroupCommitter[_Submission, SubmitResult] = runtime.committer
+    return committer
+
+
+def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, SubmitResult]]) -> None:
+    """One transaction under the append lock for every queued submission; each succeeds or fails alone."""
+    with runtime.uow_factory() as uow:
+        identity = runtime.identity(uow)
         head = uow.log.lock_head()
-        pending = _split_recorded(pending, uow.log.find_by_nonce(_nonce_key(p) for p in pending))
-        if not pending:
-            uow.rollback()
-            return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
-        state = StagedState(uow.projections, uow.log)
-        state.prefetch(Party, (p.submission.signer for p in pending))
-        state.prefetch(PartyKey, (p.submission.key_id for p in pending))
-        for offset, p in enumerate(pending):
+        submissions = [t.work for t in tickets]
+        everything = [p for s in submissions for p in s.pending]
+        recorded = _digests(uow.log.find_by_nonce(_nonce_key(p) for p in everything))
+        state = StagedState.over_database(uow.projections, uow.log)
+        prefetch_references(state, everything)
+        accepted: list[tuple[Ticket[_Submission, SubmitResult], _Submission, list[_Prepared]]] = []
+        next_index = head.size
+        for ticket, submission in zip(tickets, submissions, strict=True):
             try:
-                key = authorize_signer(state, p.submission, p.entry_type)
-                if not p.signature_checked:
-                    _check_signature(p, key.public_key)
-                apply_entry(state, EntryContext.of(head.size + offset, p.submission, p.payload), p.submission.payload)
+                pending = _split_recorded(submission.pending, recorded)
+                fork = state.fork()
+                for offset, p in enumerate(pending):
+                    try:
+                        key = authorize_signer(fork, p.submission, p.entry_type)
+                        if not p.signature_checked:
+                            _check_signature(p, key.public_key)
+                        apply_entry(fork, EntryContext.of(next_index + offset, p.submission, p.payload), p.submission.payload)
+                    except errors.LedgerError as exc:
+                        raise _at(p.path, exc) from None
             except errors.LedgerError as exc:
-                raise _at(p.path, exc) from None
-        new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission for p in pending])
-        state.flush()
-        uow.commit()
-        by_nonce = {(e.signer, e.nonce): e for e in new_entries}
-        recorded = _lookup_recorded(uow, prepared, by_nonce)
-        return SubmitResult(_receipts(uow, [recorded[_nonce_key(p)] for p in prepared], checkpoint, known_nodes), created=True)
+                ticket.fail(exc)
+                continue
+            fork.merge()
+            recorded.update({_nonce_key(p): (p.submission.digest, next_index + i) for i, p in enumerate(pending)})
+            accepted.append((ticket, submission, pending))
+            next_index += len(pending)
+        new_entries: list[StoredEntry] = []
+        known_nodes: dict[tuple[int, int], bytes] = {}
+        if next_index > head.size:
+            fresh = [p.submission for _, _, pending in accepted for p in pending]
+            new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, fresh)
+            state.flush(uow.projections)
+            uow.commit()
+        else:
+            uow.rollback()
+            checkpoint = uow.log.latest_checkpoint()  # every accepted submission was a retry
+            assert checkpoint is not None
+        stored = _lookup_recorded(uow, [p for _, s, _ in accepted for p in s.prepared], {(e.signer, e.nonce): e for e in new_entries})
+        all_receipts = iter(_receipts(uow, [stored[_nonce_key(p)] for _, s, _ in accepted for p in s.prepared], checkpoint, known_nodes))
+        for ticket, submission, pending in accepted:
+            ticket.succeed(SubmitResult([next(all_receipts) for _ in submission.prepared], created=bool(pending)))
 
 
 def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:
@@ -197,10 +283,10 @@ def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:
         head = uow.log.lock_head()
         if head.size:
             raise errors.LedgerAlreadyInitialized(f"the log already holds {head.size} entries")
-        state = StagedState(uow.projections, uow.log)
+        state = StagedState.over_database(uow.projections, uow.log)
         apply_entry(state, EntryContext.of(0, p.submission, p.payload), p.submission.payload)
         new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission])
-        state.flush()
+        state.flush(uow.projections)
         uow.commit()
         return _receipts(uow, new_entries, checkpoint, known_nodes)[0]
 

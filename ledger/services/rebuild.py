@@ -25,11 +25,11 @@ def rebuild_projections(runtime: LedgerRuntime, *, chunk: int = 2000, progress: 
         done = 0
         while done < size:
             # A fresh stage per chunk keeps memory flat; earlier chunks are already in the tables.
-            state = StagedState(uow.projections, uow.log)
+            state = StagedState.over_database(uow.projections, uow.log)
             for entry in uow.log.list(after=done - 1, before=size, limit=chunk, entry_type=None, signer=None):
                 replay_record(state, entry.record_json())
                 done += 1
-            state.flush()
+            state.flush(uow.projections)
             if progress:
                 progress(done, size)
         uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -34,6 +35,10 @@ class LedgerRuntime:
     checkpoint_key: Ed25519PrivateKey | None
     max_clock_skew: timedelta = timedelta(minutes=5)
     max_batch_entries: int = 1000
+    #: Most entries one group-commit transaction takes.
+    max_round_entries: int = 5000
+    #: The group committer, created on the first write (services.entries).
+    committer: Any = field(default=None, repr=False)
     _identity: LogIdentity | None = field(default=None, repr=False)
 
     def identity(self, uow: UnitOfWork) -> LogIdentity:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, TypeVar
+from typing import Any, Iterable, Protocol, TypeVar
 
 from ledger.domain.catalog import CORRECTABLE
 from ledger.domain.entities import Correction, CreditBlock, Entity
@@ -13,35 +13,80 @@ E = TypeVar("E", bound=Entity)
 _MISSING = object()
 
 
-class StagedState:
-    """A ``LedgerState`` over the database that sees the effects of entries staged before the current one.
+class _Reader(Protocol):
+    def get(self, kind: type[E], key: Any) -> E | None: ...
 
-    Nothing is written until ``flush``: a refused entry leaves no trace, and each entity is written once,
-    in its latest version, however many entries of the batch changed it.
-    """
+    def find(self, kind: type[E], **equals: Any) -> list[E]: ...
+
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None: ...
+
+    def entry(self, index: int) -> EntryView | None: ...
+
+
+class DatabaseReader:
+    """Reads projections and earlier entries from the database, caching what it has read."""
 
     def __init__(self, projections: ProjectionRepository, log: LogRepository) -> None:
         self._projections = projections
         self._log = log
-        self._read: dict[tuple[type[Entity], Any], Entity | None] = {}
+        self._cache: dict[tuple[type[Entity], Any], Entity | None] = {}
+
+    def prefetch(self, kind: type[E], keys: Iterable[Any]) -> None:
+        wanted = [k for k in set(keys) if (kind, k) not in self._cache]
+        if wanted:
+            found = self._projections.get_many(kind, wanted)
+            self._cache.update({(kind, k): found.get(k) for k in wanted})
+
+    def get(self, kind: type[E], key: Any) -> E | None:
+        if (kind, key) not in self._cache:
+            self.prefetch(kind, [key])
+        return self._cache[(kind, key)]  # type: ignore[return-value]
+
+    def find(self, kind: type[E], **equals: Any) -> list[E]:
+        return self._projections.find(kind, **equals)
+
+    def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
+        return self._projections.credit_block_at_or_before(serial)
+
+    def entry(self, index: int) -> EntryView | None:
+        stored = self._log.get(index)
+        return None if stored is None else stored.view()
+
+    def written(self, entities: Iterable[Entity]) -> None:
+        """Entities now in the database (after a flush) are what later reads should see."""
+        self._cache.update({(type(e), e.key): e for e in entities})
+
+
+class StagedState:
+    """A ``LedgerState`` that sees the entities staged by earlier entries over what ``below`` holds.
+
+    Nothing is written until ``flush``: a refused entry leaves no trace. ``fork`` stages one group of
+    entries on top, to be kept (``merge``) or dropped whole, so one refused submission does not undo the
+    others sequenced into the same transaction.
+    """
+
+    def __init__(self, below: _Reader) -> None:
+        self._below = below
         self._staged: dict[tuple[type[Entity], Any], Entity] = {}
         self._entries: dict[int, EntryView] = {}
 
+    @classmethod
+    def over_database(cls, projections: ProjectionRepository, log: LogRepository) -> "StagedState":
+        return cls(DatabaseReader(projections, log))
+
     def prefetch(self, kind: type[E], keys: Iterable[Any]) -> None:
-        wanted = [k for k in set(keys) if (kind, k) not in self._read]
-        found = self._projections.get_many(kind, wanted)
-        self._read.update({(kind, k): found.get(k) for k in wanted})
+        """Read many entities of ``kind`` in one query (a no-op for a fork: its root did it)."""
+        if isinstance(self._below, DatabaseReader):
+            self._below.prefetch(kind, keys)
 
     def get(self, kind: type[E], key: Any) -> E | None:
         staged = self._staged.get((kind, key), _MISSING)
         if staged is not _MISSING:
             return staged  # type: ignore[return-value]
-        if (kind, key) not in self._read:
-            self.prefetch(kind, [key])
-        return self._read[(kind, key)]  # type: ignore[return-value]
+        return self._below.get(kind, key)
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
-        found: dict[Any, E] = {e.key: e for e in self._projections.find(kind, **equals)}
+        found: dict[Any, E] = {e.key: e for e in self._below.find(kind, **equals)}
         for (staged_kind, key), entity in self._staged.items():
             if staged_kind is not kind:
                 continue
@@ -52,19 +97,16 @@ class StagedState:
         return [found[k] for k in sorted(found)]
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
-        candidates = []
-        stored = self._projections.credit_block_at_or_before(serial)
-        if stored is not None:
-            candidates.append(self.get(CreditBlock, stored.start))
-        candidates += [e for (k, _), e in self._staged.items() if k is CreditBlock and e.start <= serial]  # type: ignore[attr-defined]
+        candidates: list[Entity | None] = []
+        below = self._below.credit_block_at_or_before(serial)
+        if below is not None:
+            candidates.append(self.get(CreditBlock, below.start))
+        candidates += [e for (kind, _), e in self._staged.items() if kind is CreditBlock and e.key <= serial]
         blocks = [b for b in candidates if isinstance(b, CreditBlock)]
         return max(blocks, key=lambda b: b.start, default=None)
 
     def entry(self, index: int) -> EntryView | None:
-        view = self._entries.get(index)
-        if view is None:
-            stored = self._log.get(index)
-            view = stored.view() if stored is not None else None
+        view = self._entries.get(index) or self._below.entry(index)
         if view is None or view.entry_type not in CORRECTABLE:
             return view
         return in_force(view, self.get(Correction, index))
@@ -77,7 +119,20 @@ class StagedState:
         for entity in entities:
             self._staged[(type(entity), entity.key)] = entity
 
-    def flush(self) -> None:
-        self._projections.put(list(self._staged.values()))
-        self._read.update(self._staged)
+    def fork(self) -> "StagedState":
+        return StagedState(self)
+
+    def merge(self) -> None:
+        """Keep a fork's changes: stage them on the state it was forked from."""
+        parent = self._below
+        assert isinstance(parent, StagedState), "only a fork merges"
+        parent.put(self._staged.values())
+        parent._entries.update(self._entries)
+
+    def flush(self, projections: ProjectionRepository) -> None:
+        """Write every staged entity once, in its latest version, in the order first staged."""
+        entities = list(self._staged.values())
+        projections.put(entities)
+        if isinstance(self._below, DatabaseReader):
+            self._below.written(entities)
         self._staged.clear()

@@ -53,3 +53,33 @@ def test_forty_concurrent_submitters_get_gapless_indices_and_provable_receipts(a
             )
     recorded = [client.get(f"/v1/entries/{i}").get_json()["record"]["recorded_at"] for i in range(total + 1)]
     assert recorded == sorted(recorded)  # recorded_at never decreases with the index
+
+
+def test_concurrent_submissions_that_break_rules_fail_alone(app, sign):
+    """Pairs of submitters race to register the same party id: one of each pair wins, the other gets
+    duplicate-id, and nobody else's entry is affected by sharing a transaction with a loser."""
+    from tests.helpers import party_key
+
+    pairs = 15
+    bodies = []
+    for n in range(pairs):
+        for contender in range(2):
+            bodies.append(sign("party.registered", party_payload(f"dup-{n}", ["lender"], party_key(f"dup-{n}", contender))))
+    bodies += [sign("party.registered", party_payload(f"solo-{n}", ["lender"])) for n in range(10)]
+
+    def submit(body):
+        response = app.test_client().post("/v1/entries", json=body)
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        outcomes = list(pool.map(submit, bodies))
+
+    for n in range(pairs):
+        statuses = sorted([outcomes[2 * n][0], outcomes[2 * n + 1][0]])
+        assert statuses == [201, 409]
+        loser = outcomes[2 * n] if outcomes[2 * n][0] == 409 else outcomes[2 * n + 1]
+        assert loser[1]["code"] == "duplicate-id"
+    assert all(status == 201 for status, _ in outcomes[2 * pairs:])
+    indices = sorted(body["index"] for status, body in outcomes if status == 201)
+    assert indices == list(range(1, pairs + 10 + 1))
+    assert app.test_client().get("/v1/log").get_json()["tree_size"] == pairs + 10 + 1
