@@ -193,11 +193,12 @@ def verify_signature(message: bytes, signature: bytes, public_key: bytes) -> Non
 
 
 def verify_envelope(
-    envelope: Mapping[str, object], signature_b64: object, public_key: bytes
+    envelope: Mapping[str, object], signature_b64: object, public_key: bytes, *, canonical: bytes | None = None
 ) -> None:
     """Check a party's signature over JCS(envelope).
 
     :param envelope: the envelope exactly as received.
+    :param canonical: JCS(envelope) when the caller has it already (saves encoding it again).
     :param signature_b64: the ``signature`` member as received.
     :param public_key: the raw 32-byte public key of the envelope's ``key``.
     :raises InvalidSignature: bad base64, not 64 bytes, or the signature does not verify.
@@ -208,4 +209,5 @@ def verify_envelope(
         signature = b64decode(signature_b64, field="signature", length=SIGNATURE_SIZE)
     except InvalidBase64 as exc:
         raise InvalidSignature(exc.detail, field="signature") from None
-    verify_signature(canonical_json(dict(envelope), path="envelope"), signature, public_key)
+    message = canonical if canonical is not None else canonical_json(dict(envelope), path="envelope")
+    verify_signature(message, signature, public_key)

@@ -103,3 +103,21 @@ def build_record(index: int, recorded_at: datetime, submission: Submission) -> d
         "envelope": submission.envelope,
         "signature": submission.signature,
     }
+
+
+def record_bytes(index: int, recorded_at: datetime, submission: Submission) -> bytes:
+    """RFC 8785 bytes of ``build_record(...)``, assembled from the envelope's canonical bytes.
+
+    JCS orders members by name (envelope, index, recorded_at, signature) and every other member is an
+    integer or an ASCII string with nothing to escape, so splicing gives the very bytes ``canonical_json``
+    would, without encoding the envelope a second time (a test holds the two equal).
+    """
+    return b"".join(
+        (
+            b'{"envelope":',
+            submission.canonical_envelope,
+            b',"index":%d,"recorded_at":"%s","signature":' % (index, canonical.format_timestamp(recorded_at).encode()),
+            canonical.canonical_json(submission.signature),
+            b"}",
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,12 +55,18 @@ def load_payload(schema: type[Schema], payload: Mapping[str, Any], *, prefix: st
     :raises InvalidInput: with ``errors`` mapping each field path to its messages.
     """
     try:
-        loaded: dict[str, Any] = schema().load(payload)
+        loaded: dict[str, Any] = _instance(schema).load(payload)
     except ValidationError as exc:
         flat = _flatten_messages(exc.messages, prefix)
         first = next(iter(flat))
         raise errors.InvalidInput(f"{first}: {'; '.join(flat[first])}", field=first, errors=flat) from exc
     return loaded
+
+
+@functools.cache
+def _instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class: loading keeps no state on it, and building one costs more than a load."""
+    return schema()
 
 
 def _flatten_messages(messages: Any, prefix: str) -> dict[str, list[str]]:

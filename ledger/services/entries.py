@@ -13,7 +13,7 @@ from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
 from ledger.domain.entities import Entity, Loan, Park, Party, PartyKey, Project, RewardDisbursement, RewardProgram, Verification
-from ledger.domain.envelope import Submission, build_record, parse_submission
+from ledger.domain.envelope import Submission, parse_submission, record_bytes
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
 from ledger.domain.replay import apply_entry
 from ledger.domain.rules import EntryContext, EntryType, authorize_signer, load_payload
@@ -124,7 +124,7 @@ def _reject_repeats(prepared: Sequence[_Prepared]) -> None:
 
 def _check_signature(p: _Prepared, public_key: bytes) -> None:
     try:
-        verify_envelope(p.submission.envelope, p.submission.signature, public_key)
+        verify_envelope(p.submission.envelope, p.submission.signature, public_key, canonical=p.submission.canonical_envelope)
     except errors.LedgerError as exc:
         raise _at(p.path, exc) from None
     p.signature_checked = True
@@ -135,7 +135,21 @@ class _Submission:
     """What one request asks to append, waiting for its turn under the append lock."""
 
     prepared: list[_Prepared]
-    pending: list[_Prepared]
+
+
+def _registered_keys(runtime: LedgerRuntime, key_ids: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    """key id -> (party id, public key) for those of ``key_ids`` registered so far (one query for the new ones).
+
+    A key id is the hash of its public key, so a found key never changes and is cached for good;
+    revocation is checked under the append lock, never from this cache.
+    """
+    cache = runtime.public_keys
+    missing = [k for k in set(key_ids) if k not in cache]
+    if missing:
+        with runtime.uow_factory() as uow:
+            found = uow.projections.get_many(PartyKey, missing)
+        cache.update({k: (key.party_id, key.public_key) for k, key in found.items()})
+    return cache
 
 
 def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: bool) -> SubmitResult:
@@ -162,17 +176,14 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
             raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
     _reject_repeats(prepared)
 
-    with runtime.uow_factory() as uow:
-        runtime.identity(uow)
-        pending = _split_recorded(prepared, _digests(uow.log.find_by_nonce(_nonce_key(p) for p in prepared)))
-        if not pending:
-            return SubmitResult(_receipts_for_recorded(uow, prepared), created=False)
-        known_keys = uow.projections.get_many(PartyKey, {p.submission.key_id for p in pending})
-    for p in pending:
-        key = known_keys.get(p.submission.key_id)
-        if key is not None and key.party_id == p.submission.signer:
-            _check_signature(p, key.public_key)
-    return _committer(runtime).submit(Ticket(_Submission(prepared, pending), len(pending)))
+    # Signatures by keys registered before are checked here, outside the lock; whether the key is still
+    # live, and whether a nonce was used before, is decided under the lock.
+    registered = _registered_keys(runtime, (p.submission.key_id for p in prepared))
+    for p in prepared:
+        party_id, public_key = registered.get(p.submission.key_id, (None, b""))
+        if party_id == p.submission.signer:
+            _check_signature(p, public_key)
+    return _committer(runtime).submit(Ticket(_Submission(prepared), len(prepared)))
 
 
 #: Payload fields that name an entity; their rows are read in one query per kind before the rules run.
@@ -224,7 +235,7 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
         identity = runtime.identity(uow)
         head = uow.log.lock_head()
         submissions = [t.work for t in tickets]
-        everything = [p for s in submissions for p in s.pending]
+        everything = [p for s in submissions for p in s.prepared]
         recorded = _digests(uow.log.find_by_nonce(_nonce_key(p) for p in everything))
         state = StagedState.over_database(uow.projections, uow.log)
         prefetch_references(state, everything)
@@ -232,7 +243,7 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
         next_index = head.size
         for ticket, submission in zip(tickets, submissions, strict=True):
             try:
-                pending = _split_recorded(submission.pending, recorded)
+                pending = _split_recorded(submission.prepared, recorded)
                 fork = state.fork()
                 for offset, p in enumerate(pending):
                     try:
@@ -302,7 +313,7 @@ def _append(
     new_entries = []
     for offset, submission in enumerate(submissions):
         index = head.size + offset
-        record = canonical.canonical_json(build_record(index, recorded_at, submission))
+        record = record_bytes(index, recorded_at, submission)
         new_entries.append(
             StoredEntry(
                 index=index,

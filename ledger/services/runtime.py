@@ -39,6 +39,8 @@ class LedgerRuntime:
     max_round_entries: int = 5000
     #: The group committer, created on the first write (services.entries).
     committer: Any = field(default=None, repr=False)
+    #: key id -> (party id, public key) of registered keys; a key id never changes its key.
+    public_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
     _identity: LogIdentity | None = field(default=None, repr=False)
 
     def identity(self, uow: UnitOfWork) -> LogIdentity:
