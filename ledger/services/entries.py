@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from ledger import errors
-from ledger.crypto import canonical
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
@@ -155,8 +154,8 @@ def _registered_keys(runtime: LedgerRuntime, key_ids: Iterable[str]) -> dict[str
 def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: bool) -> SubmitResult:
     """Append signed entries, all or nothing, and return a receipt for each.
 
-    Everything that needs no lock happens here, in the caller's thread: shapes, payload schemas, retries
-    of recorded entries, and signatures by registered keys. The rest waits for the group commit.
+    What needs no lock happens here, in the caller's thread: shapes, payload schemas, clock skew and
+    signatures by registered keys. Nonces, key status and the rules are decided in the group commit.
 
     :param bodies: decoded ``{"envelope", "signature"}`` objects.
     :param batch: name fields ``entries[i].…`` in errors and enforce the batch limit.
@@ -343,13 +342,6 @@ def _lookup_recorded(
 ) -> dict[tuple[str, str], StoredEntry]:
     missing = [_nonce_key(p) for p in prepared if _nonce_key(p) not in fresh]
     return {**fresh, **uow.log.find_by_nonce(missing)}
-
-
-def _receipts_for_recorded(uow: UnitOfWork, prepared: Sequence[_Prepared]) -> list[Receipt]:
-    checkpoint = uow.log.latest_checkpoint()
-    assert checkpoint is not None  # a recorded entry implies a checkpoint that covers it
-    recorded = _lookup_recorded(uow, prepared, {})
-    return _receipts(uow, [recorded[_nonce_key(p)] for p in prepared], checkpoint, {})
 
 
 def _receipts(

@@ -91,6 +91,17 @@ def test_ids_are_unique(prog, party, entry_type, builder, field):
     prog.refused(party, entry_type, builder(prog), 409, "duplicate-id", field)
 
 
+def test_verification_programme_and_disbursement_ids_are_unique(prog):
+    prog.setup_verified()
+    prog.ok("mrv", "reduction.verified", prog.reduction("v2", start=T_2025, end=T_2026))
+    prog.refused("mrv-2", "reduction.verified", prog.reduction("v1", start="2030-01-01T00:00:00Z", end="2031-01-01T00:00:00Z", vintage=2030), 409, "duplicate-id", "envelope.payload.verification")
+    prog.ok("dept", "reward.program.created", prog.program())
+    prog.refused("dept", "reward.program.created", prog.program(), 409, "duplicate-id", "envelope.payload.program")
+    prog.ok("dept", "reward.disbursed", prog.reward())
+    prog.refused("dept", "reward.disbursed", prog.reward(verifications=["v2"]), 409, "duplicate-id", "envelope.payload.disbursement")
+    prog.ok("dept", "reward.disbursed", prog.reward("rd-2", verifications=["v2"]))
+
+
 # --- loans -----------------------------------------------------------------------------------------
 
 

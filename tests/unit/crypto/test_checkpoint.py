@@ -182,7 +182,7 @@ def test_parse_checkpoint_body() -> None:
     assert parse_checkpoint_body(f"o\n18446744073709551615\n{b64}\nextension\n").tree_size == 2**64 - 1
     for bad in [
         f"o\n1\n{b64}",
-        f"o\n1\n",
+        "o\n1\n",
         f"\n1\n{b64}\n",
         f"o\n-1\n{b64}\n",
         f"o\n+1\n{b64}\n",

@@ -24,7 +24,7 @@ ISSUED = {"v2024": (1, 500, 2024), "v2025": (501, 800, 2025)}
 def _state() -> MemoryState:
     state = MemoryState()
     state.put(Party(p, p, "91510100MA61R8LX4E", ("verifier",) if p == "mrv" else ("lender",), 0) for p in ["mrv", *HOLDERS])
-    for vid, (start, end, vintage) in ISSUED.items():
+    for vid, (_, _, vintage) in ISSUED.items():
         state.put([Verification(vid, "mrv", "p1", T, T, Decimal("1000.000"), Decimal("0.000"), Decimal("0.000"), Decimal("1000.000"), "m", b"\0" * 32, vintage, 0, None, 0, 0)])
     return state
 
