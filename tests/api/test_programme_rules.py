@@ -99,7 +99,7 @@ def test_verification_programme_and_disbursement_ids_are_unique(prog):
     prog.refused("dept", "reward.program.created", prog.program(), 409, "duplicate-id", "envelope.payload.program")
     prog.ok("dept", "reward.disbursed", prog.reward())
     prog.refused("dept", "reward.disbursed", prog.reward(verifications=["v2"]), 409, "duplicate-id", "envelope.payload.disbursement")
-    prog.ok("dept", "reward.disbursed", prog.reward("rd-2", verifications=["v2"]))
+    prog.ok("dept", "reward.disbursed", prog.reward("rd-2", verifications=["v2"], amount="40000.00"))
 
 
 # --- loans -----------------------------------------------------------------------------------------
