@@ -170,10 +170,9 @@ def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: d
     return start < other_end and other_start < end
 
 
-def require_within(value: Decimal, limit: Decimal, rule: str, detail: str, payload_field: str) -> None:
-    if value > limit:
-        raise errors.RuleViolation(detail, field=field_path(payload_field), rule=rule)
-
+def require_positive(value: Decimal, payload_field: str) -> None:
+    if value <= 0:
+        raise errors.InvalidInput("must be greater than zero", field=field_path(payload_field))
 
 
 def same_id(original: EntryView, new: Mapping[str, Any], *names: str) -> None:

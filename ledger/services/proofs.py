@@ -53,8 +53,3 @@ def consistency_proof(log: LogRepository, first: int, second: int) -> list[bytes
     if not 0 < first <= second:
         raise errors.TreeSizeOutOfRange("first must be between 1 and second", field="first")
     return range_hashes(log, merkle.consistency_proof_ranges(first, second))
-
-
-def root_at(log: LogRepository, tree_size: int) -> bytes:
-    """The Merkle tree head of the first ``tree_size`` entries."""
-    return range_hashes(log, [(0, tree_size)])[0]

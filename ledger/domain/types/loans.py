@@ -12,7 +12,7 @@ from ledger.domain import roles
 from ledger.domain.entities import Entity, Loan, Project
 from ledger.domain.fields import DecimalString, Money, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id
-from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_currency, require_new, require_signer, same_id
+from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_positive, require_currency, require_new, require_signer, same_id
 from ledger.domain.state import EntryView, LedgerState
 
 
@@ -39,11 +39,6 @@ class LoanMovementPayload(StrictSchema):
     value_date = UtcTimestamp(required=True, metadata={"description": "when the money moved"})
 
 
-def _positive(amount: Decimal, payload_field: str = "amount") -> None:
-    if amount <= 0:
-        raise errors.InvalidInput("must be greater than zero", field=field_path(payload_field))
-
-
 def _check_investment(project: Project, principal_total: Decimal, flagged: bool, payload_field: str) -> None:
     if principal_total > project.total_investment and not flagged:
         raise errors.RuleViolation(
@@ -59,7 +54,7 @@ def _loan_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     require_new(state, Loan, p["loan"], "loan")
     project: Project = require(state, Project, p["project"], "project")
     require_currency(p["currency"], project.currency)
-    _positive(p["principal"], "principal")
+    require_positive(p["principal"], "principal")
     total = project.loan_principal + p["principal"]
     _check_investment(project, total, p["exceeds_investment"], "principal")
     loan = Loan(
@@ -84,7 +79,7 @@ def _correct_loan(state: LedgerState, ctx: EntryContext, original: EntryView, ne
     loan: Loan = require(state, Loan, new["loan"], "loan")
     project: Project = require(state, Project, loan.project_id, "project")
     require_currency(new["currency"], loan.currency)
-    _positive(new["principal"], "principal")
+    require_positive(new["principal"], "payload.principal")
     if new["principal"] < loan.disbursed:
         raise errors.RuleViolation(
             f"principal {new['principal']} would be below the {loan.disbursed} already disbursed",
@@ -135,14 +130,14 @@ def _movement(kind: str) -> Any:
         loan: Loan = require(state, Loan, ctx.payload["loan"], "loan")
         require_signer(ctx, loan.lender, f"loan {loan.loan_id}")
         require_currency(ctx.payload["currency"], loan.currency)
-        _positive(ctx.payload["amount"])
+        require_positive(ctx.payload["amount"], "amount")
         return [_moved(loan, kind, ctx.payload["amount"], ctx.index, "amount")]
 
     def corrector(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
         same_id(original, new, "loan")
         loan: Loan = require(state, Loan, new["loan"], "loan")
         require_currency(new["currency"], loan.currency)
-        _positive(new["amount"], "payload.amount")
+        require_positive(new["amount"], "payload.amount")
         delta = new["amount"] - Decimal(original.payload["amount"])
         return [_moved(loan, kind, delta, ctx.index, "payload.amount")]
 

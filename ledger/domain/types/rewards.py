@@ -12,7 +12,7 @@ from ledger.domain import roles
 from ledger.domain.entities import Entity, Project, RewardDisbursement, RewardProgram, Verification
 from ledger.domain.fields import Money
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id, short_text
-from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_currency, require_new, same_id
+from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_positive, require_currency, require_new, same_id
 from ledger.domain.state import EntryView, LedgerState
 
 
@@ -38,16 +38,11 @@ class RewardDisbursedPayload(StrictSchema):
     verifications = fields.List(entity_id("verification id"), required=True, validate=validate.Length(min=1, max=100))
 
 
-def _positive(value: Decimal, payload_field: str) -> None:
-    if value <= 0:
-        raise errors.InvalidInput("must be greater than zero", field=field_path(payload_field))
-
-
 def _program_fields(p: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    _positive(p["budget"], prefix + "budget")
-    _positive(p["yuan_per_tco2e"], prefix + "yuan_per_tco2e")
+    require_positive(p["budget"], prefix + "budget")
+    require_positive(p["yuan_per_tco2e"], prefix + "yuan_per_tco2e")
     if p["cap_per_project"] is not None:
-        _positive(p["cap_per_project"], prefix + "cap_per_project")
+        require_positive(p["cap_per_project"], prefix + "cap_per_project")
     return {
         "name": p["name"],
         "budget": p["budget"],
@@ -91,7 +86,7 @@ def _reward_disbursed(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     program: RewardProgram = require(state, RewardProgram, p["program"], "program")
     project: Project = require(state, Project, p["project"], "project")
     require_currency(p["currency"], program.currency)
-    _positive(p["amount"], "amount")
+    require_positive(p["amount"], "amount")
     if len(set(p["verifications"])) != len(p["verifications"]):
         raise errors.InvalidInput("verifications must not repeat", field=field_path("verifications"))
     paid_for = []
