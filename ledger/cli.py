@@ -180,6 +180,8 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
+            # The control socket sits at one shared path by default: two servers on one host would collide.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return create_app(Config.from_env())
