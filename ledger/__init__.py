@@ -15,6 +15,7 @@ from ledger.config import Config
 from ledger.crypto.signing import read_private_key_file
 from ledger.persistence.db import make_engine
 from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from ledger.reconciliation.exceptions import Settings
 from ledger.services.clock import SystemClock
 from ledger.services.runtime import LedgerRuntime
 
@@ -57,6 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
         checkpoint_key=checkpoint_key,
         max_clock_skew=timedelta(seconds=config.max_clock_skew_seconds),
         max_batch_entries=config.max_batch_entries,
+        reconciliation=Settings(financing_grace=timedelta(days=config.financing_grace_days)),
     )
     app.extensions["ledger"] = runtime
     app.extensions["ledger_config"] = config

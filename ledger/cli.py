@@ -209,6 +209,37 @@ def demo(projects: int, loans: int) -> None:
     click.echo(summary)
 
 
+@commands.command("report")
+@click.argument("kind", type=click.Choice(["summary", "project", "lender", "park", "reward-program"]))
+@click.argument("subject", required=False)
+@click.option("--tree-size", type=click.IntRange(1), help="Report on the log's first N entries (default: the latest checkpoint).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the report's table as CSV instead of signed JSON.")
+@with_appcontext
+def report(kind: str, subject: str | None, tree_size: int | None, as_csv: bool) -> None:
+    """Print a signed reconciliation report (KIND SUBJECT, or summary)."""
+    from ledger.services.reports import make_report
+
+    try:
+        signed = make_report(current_app.extensions["ledger"], kind, subject, tree_size=tree_size)
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    click.echo(signed.as_csv() if as_csv else json.dumps(signed.as_json(), indent=2, ensure_ascii=False), nl=not as_csv)
+
+
+@commands.command("verify-report")
+@click.option("--verifier-key", required=True, help="The log's pinned verifier key.")
+@click.argument("source", default="-")
+def verify_report_command(verifier_key: str, source: str) -> None:
+    """Check a signed report's signature offline (SOURCE: a file, or - for stdin)."""
+    from ledger.verify.report import verify_report
+
+    try:
+        body = verify_report(_read_json(source), verifier_key)
+    except errors.LedgerError as exc:
+        _fail(f"verification failed: {exc.detail}")
+    click.echo(f"{body['kind']} report signed by {body['origin']} at tree size {body['tree_size']}: OK")
+
+
 @commands.command("rebuild")
 @with_appcontext
 def rebuild() -> None:

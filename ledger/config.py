@@ -40,6 +40,8 @@ class Config:
     #: Default and largest page size of list endpoints.
     default_page_size: int = 100
     max_page_size: int = 1000
+    #: Days disbursed financing may go without a verified reduction before reports flag it.
+    financing_grace_days: int = 365
     #: Role the web app switches to after connecting (INSERT and SELECT only on log tables).
     runtime_role: str | None = "greenledger_app"
     #: Extra Flask settings (tests put TESTING here).
@@ -67,7 +69,8 @@ class Config:
     def from_env(cls) -> "Config":
         """Read ``DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
         ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
-        ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE`` and ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
+        ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS`` and
+        ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
         passphrase = os.environ.get("LEDGER_KEY_PASSPHRASE")
         role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
         return cls(
@@ -80,5 +83,6 @@ class Config:
             max_body_bytes=_env_int("LEDGER_MAX_BODY_BYTES", 8 * 1024 * 1024),
             default_page_size=_env_int("LEDGER_PAGE_SIZE", 100),
             max_page_size=_env_int("LEDGER_MAX_PAGE_SIZE", 1000),
+            financing_grace_days=_env_int("LEDGER_FINANCING_GRACE_DAYS", 365),
             runtime_role=role or None,
         )

@@ -159,6 +159,8 @@ class DemoProgramme:
         for park in PARKS:
             emissions, output = baselines[park.park_id]
             for offset, year in enumerate(YEARS, start=1):
+                if park.park_id == "nanchong-food" and year == 2024:
+                    continue  # a gap the reconciliation reports flag as statistics-missing
                 growth = Decimal(1) + Decimal(rnd.randrange(6, 14)) / 100 * offset
                 cut = Decimal(1) - Decimal(rnd.randrange(3, 9)) / 100 * offset
                 yield DemoEntry(f"op-{park.park_id}", "park.statistics.reported", {
@@ -212,6 +214,20 @@ class DemoProgramme:
             if rnd.random() < 0.6:
                 repaid = (disbursed * Decimal(rnd.randrange(5, 30)) / 100).quantize(Decimal("0.01"))
                 yield DemoEntry(lender, "loan.repaid", {"loan": loan_id, "amount": _money(repaid), "currency": "CNY", "value_date": "2025-03-15T00:00:00Z"})
+        # One bridge loan knowingly registered past the project's total investment: the reports show it
+        # as loans-beyond-total-investment and, once disbursed, attribution-over-100-percent.
+        bridge_project, _, bridge_debt, _ = projects[0]
+        bridge = f"{LENDERS[3][0]}/bridge-0001"
+        yield DemoEntry(LENDERS[3][0], "loan.registered", {
+            "loan": bridge,
+            "project": bridge_project,
+            "principal": _money(bridge_debt * 2),
+            "currency": "CNY",
+            "annual_rate_percent": "4.2000",
+            "term_months": 24,
+            "exceeds_investment": True,
+        })
+        yield DemoEntry(LENDERS[3][0], "loan.disbursed", {"loan": bridge, "amount": _money(bridge_debt * 2), "currency": "CNY", "value_date": "2025-06-30T00:00:00Z"})
         verifications = []
         for number, (project_id, park, _, expected) in enumerate(projects):
             verifier = VERIFIERS[number % len(VERIFIERS)][0]

@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
-from ledger.api import entries, health, log, problems, programme, registry, schemas
+from ledger.api import entries, health, log, problems, programme, registry, reports, schemas
 from ledger.domain.catalog import ENTRY_TYPES
 
 
@@ -53,7 +53,7 @@ def register_api(app: Flask) -> Api:
     for payload_schema in sorted({t.schema for t in ENTRY_TYPES.values()}, key=lambda cls: cls.__name__):
         api.spec.components.schema(payload_schema.__name__, schema=payload_schema)
     api.spec.components.schema("Record", schema=schemas.RecordSchema)
-    for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, health.blp):
+    for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, reports.blp, health.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(errors.LedgerError, problems.ledger_error_response)
     app.register_error_handler(Exception, _unexpected)

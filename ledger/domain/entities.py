@@ -145,6 +145,7 @@ class Loan(Entity):
     exceeds_investment: bool
     disbursed: Decimal = field(metadata=MONEY)
     repaid: Decimal = field(metadata=MONEY)
+    first_disbursed_at: datetime | None  # value date of the first disbursement
     registered_index: int
     last_index: int
 

@@ -57,6 +57,16 @@ class MemoryState:
             if all(getattr(e, name) == value for name, value in equals.items())
         ]
 
+    def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
+        table = self._entities.get(kind, {})
+        return {k: table[k] for k in keys if k in table}  # type: ignore[misc]
+
+    def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
+        wanted = set(values)
+        return sorted(
+            (e for e in self._entities.get(kind, {}).values() if getattr(e, field) in wanted), key=lambda e: e.key  # type: ignore[misc]
+        )
+
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
         position = bisect.bisect_right(self._block_starts, serial)
         return None if position == 0 else self.get(CreditBlock, self._block_starts[position - 1])

@@ -169,6 +169,15 @@ class SqlAlchemyProjectionRepository:
             query = query.where(table.c[name] == value)
         return [_to_entity(kind, row) for row in self._conn.execute(query)]
 
+    def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
+        """Entities whose ``field`` is one of ``values``, in key order (one query)."""
+        wanted = list(set(values))
+        if not wanted:
+            return []
+        table = PROJECTION_TABLES[kind]
+        query = select(table).where(table.c[field].in_(wanted)).order_by(table.c[kind.KEY])
+        return [_to_entity(kind, row) for row in self._conn.execute(query)]
+
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
         table = PROJECTION_TABLES[kind]

@@ -16,13 +16,17 @@ class SqlAlchemyUnitOfWork:
     log: SqlAlchemyLogRepository
     projections: SqlAlchemyProjectionRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
         self._engine = engine
+        self._snapshot = snapshot
         self._connection: Connection | None = None
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         # SQLAlchemy 2 connections begin a transaction implicitly on first use.
         self._connection = self._engine.connect()
+        if self._snapshot:
+            # Every read of the unit sees one snapshot: a checkpoint and the projections it covers.
+            self._connection = self._connection.execution_options(isolation_level="REPEATABLE READ")
         self.log = SqlAlchemyLogRepository(self._connection)
         self.projections = SqlAlchemyProjectionRepository(self._connection)
         return self
@@ -52,3 +56,7 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
+
+    def snapshot(self) -> SqlAlchemyUnitOfWork:
+        """A read-only unit whose every query sees the same committed state."""
+        return SqlAlchemyUnitOfWork(self.engine, snapshot=True)

@@ -13,6 +13,7 @@ from ledger.crypto.canonical import b64decode
 from ledger.crypto.checkpoint import verifier_key
 from ledger.crypto.signing import raw_public_key
 from ledger.domain.catalog import GENESIS
+from ledger.reconciliation.exceptions import Settings
 from ledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -39,6 +40,8 @@ class LedgerRuntime:
     max_round_entries: int = 5000
     #: The group committer, created on the first write (services.entries).
     committer: Any = field(default=None, repr=False)
+    #: Thresholds of the reconciliation exceptions.
+    reconciliation: Settings = field(default_factory=Settings)
     #: key id -> (party id, public key) of registered keys; a key id never changes its key.
     public_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
     _identity: LogIdentity | None = field(default=None, repr=False)

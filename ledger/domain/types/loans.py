@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -68,6 +69,7 @@ def _loan_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
         exceeds_investment=p["exceeds_investment"],
         disbursed=Decimal("0.00"),
         repaid=Decimal("0.00"),
+        first_disbursed_at=None,
         registered_index=ctx.index,
         last_index=ctx.index,
     )
@@ -98,7 +100,7 @@ def _correct_loan(state: LedgerState, ctx: EntryContext, original: EntryView, ne
     return [corrected, project.evolve(loan_principal=total, last_index=ctx.index)]
 
 
-def _moved(loan: Loan, kind: str, delta: Decimal, index: int, payload_field: str) -> Loan:
+def _moved(loan: Loan, kind: str, delta: Decimal, index: int, payload_field: str, value_date: datetime | None = None) -> Loan:
     """The loan after ``delta`` more is disbursed or repaid; disbursed ≤ principal and repaid ≤ disbursed."""
     if kind == "disbursed":
         disbursed = loan.disbursed + delta
@@ -114,7 +116,8 @@ def _moved(loan: Loan, kind: str, delta: Decimal, index: int, payload_field: str
                 field=field_path(payload_field),
                 rule="repaid-exceeds-disbursed",
             )
-        return loan.evolve(disbursed=disbursed, last_index=index)
+        first = loan.first_disbursed_at or value_date
+        return loan.evolve(disbursed=disbursed, first_disbursed_at=first, last_index=index)
     repaid = loan.repaid + delta
     if repaid > loan.disbursed:
         raise errors.RuleViolation(
@@ -131,7 +134,7 @@ def _movement(kind: str) -> Any:
         require_signer(ctx, loan.lender, f"loan {loan.loan_id}")
         require_currency(ctx.payload["currency"], loan.currency)
         require_positive(ctx.payload["amount"], "amount")
-        return [_moved(loan, kind, ctx.payload["amount"], ctx.index, "amount")]
+        return [_moved(loan, kind, ctx.payload["amount"], ctx.index, "amount", ctx.payload["value_date"])]
 
     def corrector(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
         same_id(original, new, "loan")

@@ -159,8 +159,15 @@ def _project_fields(p: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _require_investment(p: Mapping[str, Any], prefix: str = "") -> None:
+    """Attribution divides by equity + debt, so a project must have some."""
+    if p["equity"] + p["debt"] <= 0:
+        raise errors.RuleViolation("equity + debt must be greater than zero", field=field_path(prefix + "debt"), rule="no-investment")
+
+
 def _project_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     p = ctx.payload
+    _require_investment(p)
     park: Park = require(state, Park, p["park"], "park")
     require_signer(ctx, park.operator, f"park {park.park_id}")
     require_currency(p["currency"], park.currency)
@@ -179,6 +186,7 @@ def _project_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
 
 def _correct_project(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
     same_id(original, new, "project", "park")
+    _require_investment(new, "payload.")
     project: Project = require(state, Project, new["project"], "project")
     corrected = project.evolve(last_index=ctx.index, **_project_fields(new))
     require_currency(new["currency"], project.currency)

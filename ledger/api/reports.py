@@ -1,0 +1,65 @@
+"""Signed reconciliation reports: JSON (signed with the checkpoint key) or CSV for spreadsheets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ledger.api.body import runtime
+from ledger.api.problems import problem_doc
+from ledger.reconciliation.reports import KINDS
+from ledger.services.reports import SignedReport, make_report
+
+blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reconciliation of financing and verified reductions")
+
+SUBJECT_KINDS = [k for k in KINDS if k != "summary"]
+
+
+class ReportQuerySchema(Schema):
+    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "report on the log's first tree_size entries (default: the latest checkpoint)"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class SignedReportSchema(Schema):
+    report = fields.Dict(required=True, metadata={"description": "kind, subject, origin, tree_size, root_hash, as_of, method, figures, exceptions"})
+    signature = fields.String(required=True, metadata={"format": "byte", "description": "Ed25519 by the checkpoint key over JCS(report)"})
+
+
+def _answer(signed: SignedReport, format: str) -> Response | dict[str, Any]:
+    if format == "csv":
+        return Response(signed.as_csv(), content_type="text/csv; charset=utf-8")
+    return signed.as_json()
+
+
+@blp.route("/summary")
+class Summary(MethodView):
+    @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, SignedReportSchema)
+    @blp.alt_response(400, **problem_doc("tree_size out of range"))
+    def get(self, tree_size: int | None, format: str) -> Response | dict[str, Any]:
+        """Programme-wide summary over all parks, with every exception"""
+        return _answer(make_report(runtime(), "summary", None, tree_size=tree_size), format)
+
+
+PATHS = {"project": "projects", "lender": "lenders", "park": "parks", "reward-program": "reward-programs"}
+
+
+def _subject_route(kind: str) -> None:
+    @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, SignedReportSchema)
+    @blp.alt_response(400, **problem_doc("tree_size out of range"))
+    @blp.alt_response(404, **problem_doc("No such subject at this tree size"))
+    def get(self: MethodView, subject: str, tree_size: int | None, format: str) -> Response | dict[str, Any]:
+        return _answer(make_report(runtime(), kind, subject, tree_size=tree_size), format)
+
+    get.__doc__ = f"Signed {kind} report (JSON, or ?format=csv)"
+    view = type(f"{kind.title().replace('-', '')}Report", (MethodView,), {"get": get})
+    blp.route(f"/{PATHS[kind]}/<path:subject>", endpoint=f"{kind}-report")(view)
+
+
+for _kind in SUBJECT_KINDS:
+    _subject_route(_kind)

@@ -1,0 +1,1 @@
+"""Reconciliation: financing tied to verified reductions, attribution, exceptions and reports (pure)."""

@@ -1,0 +1,53 @@
+"""PCAF project-finance attribution of verified reductions to lenders.
+
+factor = the loan's outstanding amount ÷ the project's total investment (equity + debt), taken as the
+report's tree size finds them; financed reductions = factor × the project's verified reductions (all
+vintages). A fully repaid loan has factor 0: financing that has been repaid no longer claims the
+project's reductions. If the outstanding amounts add up to more than the total investment (loans
+registered with ``exceeds_investment``), the factors are scaled to sum to exactly 1 and the report
+carries an ``attribution-over-100-percent`` exception: the sum is never silently above 100%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from ledger.domain.entities import Loan, Project
+from ledger.reconciliation.figures import ZERO, financed_tonnes
+
+
+@dataclass(frozen=True)
+class LoanAttribution:
+    loan: Loan
+    factor: Decimal
+    financed_reductions: Decimal
+
+
+@dataclass(frozen=True)
+class ProjectAttribution:
+    project: Project
+    lines: list[LoanAttribution]
+    #: Σ outstanding ÷ total investment before any scaling (above 1 means over-attribution).
+    raw_share: Decimal
+
+    @property
+    def capped(self) -> bool:
+        return self.raw_share > 1
+
+
+def attribute(project: Project, loans: Sequence[Loan], verified: Decimal) -> ProjectAttribution:
+    """Attribute ``verified`` tCO2e of ``project`` to its ``loans``.
+
+    :returns: per-loan factors and financed reductions; their sums never exceed 1 and ``verified``.
+    """
+    total_outstanding = sum((loan.outstanding for loan in loans), ZERO)
+    investment = project.total_investment
+    raw_share = total_outstanding / investment if investment > 0 else ZERO
+    denominator = total_outstanding if raw_share > 1 else investment
+    lines = []
+    for loan in loans:
+        share = loan.outstanding / denominator if denominator > 0 else ZERO
+        lines.append(LoanAttribution(loan, share, financed_tonnes(share * verified)))
+    return ProjectAttribution(project, lines, raw_share)

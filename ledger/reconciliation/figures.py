@@ -1,0 +1,40 @@
+"""How report figures are rounded and written: fixed places, named rounding modes, decimal strings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+
+MONEY = Decimal("0.01")
+TONNES = Decimal("0.001")
+FACTOR = Decimal("0.000001")
+PERCENT = Decimal("0.01")
+INTENSITY = Decimal("0.000001")
+ZERO = Decimal(0)
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(MONEY, rounding=ROUND_HALF_EVEN))
+
+
+def tonnes(value: Decimal) -> str:
+    return str(value.quantize(TONNES, rounding=ROUND_HALF_EVEN))
+
+
+def financed_tonnes(value: Decimal) -> Decimal:
+    """Attributed reductions round down, so attributions never add up to more than was verified."""
+    return value.quantize(TONNES, rounding=ROUND_DOWN)
+
+
+def factor(value: Decimal) -> str:
+    return str(value.quantize(FACTOR, rounding=ROUND_HALF_EVEN))
+
+
+def percent(value: Decimal) -> str:
+    return str(value.quantize(PERCENT, rounding=ROUND_HALF_EVEN))
+
+
+def ratio(numerator: Decimal, denominator: Decimal, places: Decimal) -> str | None:
+    """``numerator / denominator`` rounded half-even, or None when the denominator is zero."""
+    if denominator == 0:
+        return None
+    return str((numerator / denominator).quantize(places, rounding=ROUND_HALF_EVEN))

@@ -1,0 +1,398 @@
+"""The reports: project, lender, park, reward programme and programme-wide summary (DESIGN §9).
+
+Each builder reads a ``ReportSource`` (live projections or a replay) and returns figures as decimal
+strings, the exceptions that concern its subject, and a flat table for CSV. The same inputs always
+give the same output, so a report recomputed from an export matches the signed one byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ledger import errors
+from ledger.crypto.canonical import format_timestamp
+from ledger.domain.entities import (
+    CreditBlock,
+    Loan,
+    Park,
+    ParkStatistics,
+    Project,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
+from ledger.reconciliation.books import Books
+from ledger.reconciliation.exceptions import (
+    Finding,
+    Settings,
+    project_findings,
+    reward_findings,
+    statistics_findings,
+)
+from ledger.reconciliation.figures import INTENSITY, PERCENT, ZERO, factor, money, ratio, tonnes
+from ledger.reconciliation.source import ReportSource
+
+KINDS = ("project", "lender", "park", "reward-program", "summary")
+TEN_THOUSAND = Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    subject: str | None
+    figures: dict[str, Any]
+    findings: list[Finding]
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _credits(blocks: list[CreditBlock]) -> dict[str, int]:
+    by_status: dict[str, int] = defaultdict(int)
+    for block in blocks:
+        by_status[block.status] += block.quantity
+    return {
+        "issued": sum(by_status.values()),
+        "active": by_status["active"],
+        "retired": by_status["retired"],
+        "cancelled": by_status["cancelled"],
+    }
+
+
+def _by_vintage(verifications: list[Verification]) -> list[dict[str, Any]]:
+    totals: dict[int, list[Any]] = {}
+    for v in verifications:
+        line = totals.setdefault(v.vintage, [ZERO, 0])
+        line[0] += v.reduction
+        line[1] += 1
+    return [{"vintage": vintage, "tonnes": tonnes(t), "verifications": n} for vintage, (t, n) in sorted(totals.items())]
+
+
+def _require(entity: Any, kind: str, subject: str) -> None:
+    if entity is None:
+        raise errors.NotFound(f"no {kind} {subject!r}", field="subject")
+
+
+def project_report(source: ReportSource, project_id: str, as_of: datetime, settings: Settings) -> Report:
+    """Financing by source, verified reductions by vintage, credits, and yuan financed per tCO2e."""
+    books = Books.for_projects(source, [project_id])
+    project = books.projects.get(project_id)
+    _require(project, "project", project_id)
+    assert project is not None
+    attribution = books.attribution(project_id)
+    lenders: dict[str, dict[str, Decimal]] = {}
+    for line in attribution.lines:
+        totals = lenders.setdefault(line.loan.lender, defaultdict(lambda: ZERO))
+        totals["loans"] += 1
+        totals["principal"] += line.loan.principal
+        totals["disbursed"] += line.loan.disbursed
+        totals["repaid"] += line.loan.repaid
+        totals["outstanding"] += line.loan.outstanding
+        totals["factor"] += line.factor
+        totals["financed"] += line.financed_reductions
+    lender_lines = [
+        {
+            "lender": lender,
+            "loans": int(t["loans"]),
+            "principal": money(t["principal"]),
+            "disbursed": money(t["disbursed"]),
+            "repaid": money(t["repaid"]),
+            "outstanding": money(t["outstanding"]),
+            "attribution_factor": factor(t["factor"]),
+            "financed_reductions": tonnes(t["financed"]),
+        }
+        for lender, t in sorted(lenders.items())
+    ]
+    disbursed = sum((loan.disbursed for loan in books.loans[project_id]), ZERO)
+    rewards = books.rewards_received(project_id)
+    verified = books.verified(project_id)
+    figures = {
+        "project": {
+            "project_id": project.project_id,
+            "park_id": project.park_id,
+            "name": project.name,
+            "category": project.category,
+            "equity": money(project.equity),
+            "debt": money(project.debt),
+            "total_investment": money(project.total_investment),
+            "currency": project.currency,
+        },
+        "financing": {
+            "lenders": lender_lines,
+            "principal": money(project.loan_principal),
+            "disbursed": money(disbursed),
+            "outstanding": money(sum((loan.outstanding for loan in books.loans[project_id]), ZERO)),
+            "rewards_received": money(rewards),
+            "attributed_share": factor(sum((line.factor for line in attribution.lines), ZERO)),
+        },
+        "reductions": {"verified": tonnes(verified), "by_vintage": _by_vintage(books.verifications[project_id])},
+        "credits": _credits(books.project_blocks(project_id)),
+        "yuan_financed_per_tco2e": ratio(disbursed + rewards, verified, Decimal("0.01")),
+    }
+    findings = project_findings(books, project_id, as_of, settings) + _reward_findings_for(source, books, [project_id])
+    header = ["lender", "loans", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
+    rows = [[str(line[h]) for h in header] for line in lender_lines]
+    return Report("project", project_id, figures, findings, header, rows)
+
+
+def _reward_findings_for(source: ReportSource, books: Books, project_ids: list[str]) -> list[Finding]:
+    disbursements = [d for p in project_ids for d in books.rewards[p]]
+    if not disbursements:
+        return []
+    programs = source.get_many(RewardProgram, {d.program_id for d in disbursements})
+    verifications = source.get_many(Verification, {v for d in disbursements for v in d.verification_ids})
+    return reward_findings(disbursements, programs, verifications)
+
+
+def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: Settings) -> Report:
+    """A lender's green loans with attribution factors and financed reductions (its disclosure)."""
+    own = source.find(Loan, lender=lender)
+    project_ids = sorted({loan.project_id for loan in own})
+    books = Books.for_projects(source, project_ids)
+    attributions = {p: books.attribution(p) for p in project_ids}
+    lines = []
+    per_project: dict[str, dict[str, Decimal]] = {}
+    for p, attribution in attributions.items():
+        for line in attribution.lines:
+            if line.loan.lender != lender:
+                continue
+            loan = line.loan
+            lines.append({
+                "loan_id": loan.loan_id,
+                "project_id": p,
+                "principal": money(loan.principal),
+                "disbursed": money(loan.disbursed),
+                "repaid": money(loan.repaid),
+                "outstanding": money(loan.outstanding),
+                "attribution_factor": factor(line.factor),
+                "financed_reductions": tonnes(line.financed_reductions),
+                "registered_index": loan.registered_index,
+            })
+            sub = per_project.setdefault(p, defaultdict(lambda: ZERO))
+            sub["outstanding"] += loan.outstanding
+            sub["factor"] += line.factor
+            sub["financed"] += line.financed_reductions
+    lines.sort(key=lambda line: line["loan_id"])
+    figures = {
+        "lender": lender,
+        "loans": lines,
+        "projects": [
+            {
+                "project_id": p,
+                "verified_reductions": tonnes(books.verified(p)),
+                "outstanding": money(t["outstanding"]),
+                "attribution_factor": factor(t["factor"]),
+                "financed_reductions": tonnes(t["financed"]),
+            }
+            for p, t in sorted(per_project.items())
+        ],
+        "totals": {
+            "loans": len(own),
+            "principal": money(sum((loan.principal for loan in own), ZERO)),
+            "disbursed": money(sum((loan.disbursed for loan in own), ZERO)),
+            "outstanding": money(sum((loan.outstanding for loan in own), ZERO)),
+            "financed_reductions": tonnes(sum((t["financed"] for t in per_project.values()), ZERO)),
+        },
+    }
+    findings = [
+        f
+        for p in project_ids
+        for f in project_findings(books, p, as_of, settings)
+        if not f.subject.startswith("loan:") or any(f.subject == f"loan:{loan.loan_id}" for loan in own)
+    ]
+    header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
+    return Report("lender", lender, figures, findings, header, [[str(line[h]) for h in header] for line in lines])
+
+
+def _intensity(emissions: Decimal, output_value: Decimal) -> Decimal | None:
+    """tCO2e per 10,000 yuan of output value."""
+    return None if output_value == 0 else emissions / (output_value / TEN_THOUSAND)
+
+
+def _change(value: Decimal | None, baseline: Decimal | None) -> str | None:
+    if value is None or baseline is None or baseline == 0:
+        return None
+    return str(((value - baseline) / baseline * 100).quantize(PERCENT))
+
+
+def park_report(source: ReportSource, park_id: str, as_of: datetime, settings: Settings) -> Report:
+    """A park's totals over its projects and its emission intensity per period against the baseline."""
+    park = source.get(Park, park_id)
+    _require(park, "park", park_id)
+    assert park is not None
+    projects = source.find(Project, park_id=park_id)
+    books = Books.for_projects(source, [p.project_id for p in projects])
+    statistics = sorted(source.find(ParkStatistics, park_id=park_id), key=lambda s: s.period_start)
+    baseline = _intensity(park.baseline_emissions, park.baseline_output_value)
+    periods = []
+    for s in statistics:
+        intensity = _intensity(s.total_emissions, s.output_value)
+        periods.append({
+            "period_start": format_timestamp(s.period_start),
+            "period_end": format_timestamp(s.period_end),
+            "output_value": money(s.output_value),
+            "energy_use_tce": tonnes(s.energy_use_tce),
+            "total_emissions": tonnes(s.total_emissions),
+            "intensity": None if intensity is None else str(intensity.quantize(INTENSITY)),
+            "intensity_change_percent": _change(intensity, baseline),
+            "emissions_change_percent": _change(s.total_emissions, park.baseline_emissions),
+            "reported_index": s.reported_index,
+        })
+    loans = [loan for p in books.projects for loan in books.loans[p]]
+    figures = {
+        "park": {
+            "park_id": park.park_id,
+            "name": park.name,
+            "city": park.city,
+            "economic_zone": park.economic_zone,
+            "baseline_year": park.baseline_year,
+            "baseline_emissions": tonnes(park.baseline_emissions),
+            "baseline_output_value": money(park.baseline_output_value),
+            "baseline_intensity": None if baseline is None else str(baseline.quantize(INTENSITY)),
+        },
+        "periods": periods,
+        "projects": {
+            "count": len(projects),
+            "total_investment": money(sum((p.total_investment for p in projects), ZERO)),
+            "loan_principal": money(sum((loan.principal for loan in loans), ZERO)),
+            "disbursed": money(sum((loan.disbursed for loan in loans), ZERO)),
+            "outstanding": money(sum((loan.outstanding for loan in loans), ZERO)),
+            "verified_reductions": tonnes(sum((books.verified(p) for p in books.projects), ZERO)),
+            "rewards_received": money(sum((books.rewards_received(p) for p in books.projects), ZERO)),
+            "credits_issued": sum(b.quantity for p in books.projects for b in books.project_blocks(p)),
+        },
+    }
+    findings = statistics_findings(park, statistics, as_of)
+    for p in sorted(books.projects):
+        findings += project_findings(books, p, as_of, settings)
+    findings += _reward_findings_for(source, books, sorted(books.projects))
+    header = ["period_start", "period_end", "output_value", "energy_use_tce", "total_emissions", "intensity", "intensity_change_percent"]
+    rows = [[_cell(period[h]) for h in header] for period in periods]
+    return Report("park", park_id, figures, findings, header, rows)
+
+
+def program_report(source: ReportSource, program_id: str, as_of: datetime, settings: Settings) -> Report:
+    """Budget, disbursed, remaining, tonnes paid for and yuan per verified tCO2e."""
+    program = source.get(RewardProgram, program_id)
+    _require(program, "reward programme", program_id)
+    assert program is not None
+    disbursements = source.find(RewardDisbursement, program_id=program_id)
+    verifications = source.get_many(Verification, {v for d in disbursements for v in d.verification_ids})
+    lines = [
+        {
+            "disbursement_id": d.disbursement_id,
+            "project_id": d.project_id,
+            "amount": money(d.amount),
+            "tonnes": tonnes(d.tonnes),
+            "yuan_per_tco2e": ratio(d.amount, d.tonnes, Decimal("0.01")),
+            "verifications": list(d.verification_ids),
+            "disbursed_index": d.disbursed_index,
+        }
+        for d in disbursements
+    ]
+    figures = {
+        "program": {"program_id": program.program_id, "name": program.name, "currency": program.currency, "yuan_per_tco2e_rule": money(program.yuan_per_tco2e)},
+        "budget": money(program.budget),
+        "disbursed": money(program.disbursed),
+        "remaining": money(program.remaining),
+        "tonnes_paid": tonnes(program.tonnes_paid),
+        "yuan_per_verified_tco2e": ratio(program.disbursed, program.tonnes_paid, Decimal("0.01")),
+        "disbursements": lines,
+        "projects_paid": len({d.project_id for d in disbursements}),
+    }
+    findings = reward_findings(disbursements, {program.program_id: program}, verifications)
+    header = ["disbursement_id", "project_id", "amount", "tonnes", "yuan_per_tco2e"]
+    return Report("reward-program", program_id, figures, findings, header, [[_cell(line[h]) for h in header] for line in lines])
+
+
+def summary_report(source: ReportSource, as_of: datetime, settings: Settings) -> Report:
+    """The whole programme: per park and in total, with every exception."""
+    books = Books.everything(source)
+    parks = source.find(Park)
+    statistics: dict[str, list[ParkStatistics]] = defaultdict(list)
+    for s in source.find(ParkStatistics):
+        statistics[s.park_id].append(s)
+    projects_by_park: dict[str, list[str]] = defaultdict(list)
+    for p in books.projects.values():
+        projects_by_park[p.park_id].append(p.project_id)
+    lines = []
+    for park in parks:
+        ids = projects_by_park[park.park_id]
+        loans = [loan for p in ids for loan in books.loans[p]]
+        latest = max(statistics[park.park_id], key=lambda s: s.period_start, default=None)
+        baseline = _intensity(park.baseline_emissions, park.baseline_output_value)
+        latest_intensity = None if latest is None else _intensity(latest.total_emissions, latest.output_value)
+        lines.append({
+            "park_id": park.park_id,
+            "name": park.name,
+            "city": park.city,
+            "economic_zone": park.economic_zone,
+            "projects": len(ids),
+            "loan_principal": money(sum((loan.principal for loan in loans), ZERO)),
+            "outstanding": money(sum((loan.outstanding for loan in loans), ZERO)),
+            "verified_reductions": tonnes(sum((books.verified(p) for p in ids), ZERO)),
+            "rewards_received": money(sum((books.rewards_received(p) for p in ids), ZERO)),
+            "latest_period_start": None if latest is None else format_timestamp(latest.period_start),
+            "latest_intensity_change_percent": _change(latest_intensity, baseline),
+        })
+    all_loans = [loan for loans in books.loans.values() for loan in loans]
+    all_verifications = [v for vs in books.verifications.values() for v in vs]
+    programs = source.find(RewardProgram)
+    findings: list[Finding] = []
+    for park in parks:
+        findings += statistics_findings(park, statistics[park.park_id], as_of)
+    for p in sorted(books.projects):
+        findings += project_findings(books, p, as_of, settings)
+    findings += reward_findings(
+        [d for ds in books.rewards.values() for d in ds], {p.program_id: p for p in programs}, {v.verification_id: v for v in all_verifications}
+    )
+    by_code: dict[str, int] = defaultdict(int)
+    for f in findings:
+        by_code[f.code] += 1
+    verified = sum((v.reduction for v in all_verifications), ZERO)
+    disbursed = sum((loan.disbursed for loan in all_loans), ZERO)
+    rewards = sum((r.amount for rs in books.rewards.values() for r in rs), ZERO)
+    figures = {
+        "parks": lines,
+        "totals": {
+            "parks": len(parks),
+            "projects": len(books.projects),
+            "loans": len(all_loans),
+            "loan_principal": money(sum((loan.principal for loan in all_loans), ZERO)),
+            "disbursed": money(disbursed),
+            "outstanding": money(sum((loan.outstanding for loan in all_loans), ZERO)),
+            "verified_reductions": tonnes(verified),
+            "verified_by_vintage": _by_vintage(all_verifications),
+            "rewards_disbursed": money(rewards),
+            "reward_budget": money(sum((p.budget for p in programs), ZERO)),
+            "credits": _credits([b for bs in books.blocks.values() for b in bs]),
+            "yuan_financed_per_tco2e": ratio(disbursed + rewards, verified, Decimal("0.01")),
+        },
+        "exceptions_by_code": dict(sorted(by_code.items())),
+    }
+    header = ["park_id", "name", "city", "projects", "loan_principal", "outstanding", "verified_reductions", "rewards_received", "latest_intensity_change_percent"]
+    return Report("summary", None, figures, findings, header, [[_cell(line[h]) for h in header] for line in lines])
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def build(kind: str, source: ReportSource, subject: str | None, as_of: datetime, settings: Settings) -> Report:
+    """Dispatch to the builder of ``kind``.
+
+    :raises InvalidInput: for an unknown kind or a missing subject.
+    :raises NotFound: when the subject does not exist at this tree size.
+    """
+    if kind == "summary":
+        return summary_report(source, as_of, settings)
+    builders = {"project": project_report, "lender": lender_report, "park": park_report, "reward-program": program_report}
+    if kind not in builders:
+        raise errors.InvalidInput(f"unknown report {kind!r}; known: {', '.join(KINDS)}", field="kind")
+    if not subject:
+        raise errors.InvalidInput(f"a {kind} report needs a subject", field="subject")
+    return builders[kind](source, subject, as_of, settings)
+

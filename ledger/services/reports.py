@@ -1,0 +1,114 @@
+"""Signed reconciliation reports, live from the projections or as of any earlier tree size."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, Iterable, TypeVar
+
+from ledger import errors
+from ledger.crypto.canonical import b64encode, canonical_json, format_timestamp
+from ledger.domain.entities import Entity
+from ledger.domain.replay import replay_record
+from ledger.domain.state import MemoryState
+from ledger.reconciliation import reports
+from ledger.reconciliation.reports import Report
+from ledger.services.ports import ProjectionRepository, UnitOfWork
+from ledger.services.proofs import range_hashes
+from ledger.services.runtime import LedgerRuntime
+
+E = TypeVar("E", bound=Entity)
+
+#: Names the method behind the figures; a change of method is a new name, so old reports stay verifiable.
+METHOD = "greenledger-reconciliation/v1: PCAF project finance on outstanding amounts, all vintages"
+REPLAY_CHUNK = 5000
+
+
+class DatabaseSource:
+    """A ``ReportSource`` over the live projection tables."""
+
+    def __init__(self, projections: ProjectionRepository) -> None:
+        self._projections = projections
+
+    def get(self, kind: type[E], key: Any) -> E | None:
+        return self._projections.get_many(kind, [key]).get(key)
+
+    def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
+        return self._projections.get_many(kind, keys)
+
+    def find(self, kind: type[E], **equals: Any) -> list[E]:
+        return self._projections.find(kind, **equals)
+
+    def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
+        return self._projections.find_in(kind, field, values)
+
+
+@dataclass(frozen=True)
+class SignedReport:
+    body: dict[str, Any]
+    signature: bytes
+    report: Report
+
+    def as_json(self) -> dict[str, Any]:
+        return {"report": self.body, "signature": b64encode(self.signature)}
+
+    def as_csv(self) -> str:
+        """The report's table, with its tree size and root in a comment line above the header."""
+        out = io.StringIO()
+        out.write(f"# {self.body['kind']} {self.body['subject'] or ''} at tree size {self.body['tree_size']} root {self.body['root_hash']}\n")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.report.header)
+        writer.writerows(self.report.rows)
+        return out.getvalue()
+
+
+def _replayed(uow: UnitOfWork, tree_size: int) -> MemoryState:
+    """The projections as the first ``tree_size`` entries made them, rebuilt in memory."""
+    state = MemoryState()
+    done = 0
+    while done < tree_size:
+        for entry in uow.log.list(after=done - 1, before=tree_size, limit=REPLAY_CHUNK, entry_type=None, signer=None):
+            replay_record(state, entry.record_json())
+            done += 1
+    return state
+
+
+def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_size: int | None = None) -> SignedReport:
+    """Compute a report and sign it with the checkpoint key.
+
+    :param tree_size: the log prefix to report on; the latest checkpoint when omitted.
+    :raises TreeSizeOutOfRange: when ``tree_size`` is not between 1 and the log's size.
+    :raises NotFound, InvalidInput: for an unknown subject or kind.
+    """
+    with runtime.uow_factory.snapshot() as uow:
+        identity = runtime.identity(uow)
+        latest = uow.log.latest_checkpoint()
+        assert latest is not None  # identity() found the genesis entry
+        if tree_size is None or tree_size == latest.tree_size:
+            size, root = latest.tree_size, latest.root_hash
+            source: Any = DatabaseSource(uow.projections)
+        elif 0 < tree_size < latest.tree_size:
+            size, root = tree_size, range_hashes(uow.log, [(0, tree_size)])[0]
+            source = _replayed(uow, tree_size)
+        else:
+            raise errors.TreeSizeOutOfRange(f"tree_size must be between 1 and the log's size {latest.tree_size}", field="tree_size")
+        last = uow.log.get(size - 1)
+        assert last is not None
+        as_of = last.recorded_at
+        report = reports.build(kind, source, subject, as_of, runtime.reconciliation)
+    body = {
+        "kind": report.kind,
+        "subject": report.subject,
+        "origin": identity.origin,
+        "tree_size": size,
+        "root_hash": b64encode(root),
+        "as_of": format_timestamp(as_of),
+        "method": METHOD,
+        "financing_grace_days": runtime.reconciliation.financing_grace.days,
+        "figures": report.figures,
+        "exceptions": [f.as_json() for f in report.findings],
+    }
+    signature = runtime.signing_key(identity).sign(canonical_json(body))
+    return SignedReport(body, signature, report)
+
