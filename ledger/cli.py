@@ -194,8 +194,9 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
 @commands.command("demo")
 @click.option("--projects", default=40, show_default=True, type=click.IntRange(1, 1_000_000), help="Projects across the 17 parks.")
 @click.option("--loans", default=60, show_default=True, type=click.IntRange(0, 10_000_000), help="Green loans (each with disbursements).")
+@click.option("--tranches", default=1, show_default=True, type=click.IntRange(1, 120), help="Disbursements (and repayments) per loan.")
 @with_appcontext
-def demo(projects: int, loans: int) -> None:
+def demo(projects: int, loans: int, tranches: int) -> None:
     """Load the demo programme through the signed path (the same every run; a re-run changes nothing)."""
     from tqdm import tqdm
 
@@ -203,7 +204,7 @@ def demo(projects: int, loans: int) -> None:
 
     with tqdm(unit="entries", desc="loading demo", disable=None) as bar:
         try:
-            summary = load_demo(current_app.extensions["ledger"], current_app.extensions["ledger_config"], projects=projects, loans=loans, progress=bar.update)
+            summary = load_demo(current_app.extensions["ledger"], current_app.extensions["ledger_config"], projects=projects, loans=loans, tranches=tranches, progress=bar.update)
         except errors.LedgerError as exc:
             _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(summary)

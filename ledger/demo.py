@@ -105,6 +105,12 @@ def _tonnes(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.001"), rounding=ROUND_DOWN))
 
 
+def _share(total: Decimal, part: int, parts: int) -> Decimal:
+    """The ``part``-th of ``parts`` instalments of ``total``; the last takes the remainder, so they add up."""
+    each = (total / parts).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return total - each * (parts - 1) if part == parts - 1 else each
+
+
 @dataclass(frozen=True)
 class DemoEntry:
     signer: str
@@ -115,9 +121,10 @@ class DemoEntry:
 class DemoProgramme:
     """Generates the demo's entries in log order (pure: no I/O)."""
 
-    def __init__(self, *, projects: int = 40, loans: int = 60, seed: int = 2026) -> None:
+    def __init__(self, *, projects: int = 40, loans: int = 60, tranches: int = 1, seed: int = 2026) -> None:
         self.projects = projects
         self.loans = loans
+        self.tranches = tranches
         self.random = random.Random(seed)
 
     def parties(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -210,10 +217,15 @@ class DemoProgramme:
                 "term_months": rnd.choice((36, 60, 84, 120)),
             })
             disbursed = (principal * Decimal(rnd.randrange(50, 101)) / 100).quantize(Decimal("0.01"))
-            yield DemoEntry(lender, "loan.disbursed", {"loan": loan_id, "amount": _money(disbursed), "currency": "CNY", "value_date": "2024-03-15T00:00:00Z"})
-            if rnd.random() < 0.6:
-                repaid = (disbursed * Decimal(rnd.randrange(5, 30)) / 100).quantize(Decimal("0.01"))
-                yield DemoEntry(lender, "loan.repaid", {"loan": loan_id, "amount": _money(repaid), "currency": "CNY", "value_date": "2025-03-15T00:00:00Z"})
+            repays = rnd.random() < 0.6
+            repaid = (disbursed * Decimal(rnd.randrange(5, 30)) / 100).quantize(Decimal("0.01"))
+            # Money moves in `tranches` monthly instalments (1 by default; more to scale the log up).
+            for tranche in range(self.tranches):
+                month = f"2024-{tranche % 12 + 1:02d}-15T00:00:00Z"
+                yield DemoEntry(lender, "loan.disbursed", {"loan": loan_id, "amount": _money(_share(disbursed, tranche, self.tranches)), "currency": "CNY", "value_date": month})
+            for tranche in range(self.tranches if repays else 0):
+                month = f"2025-{tranche % 12 + 1:02d}-15T00:00:00Z"
+                yield DemoEntry(lender, "loan.repaid", {"loan": loan_id, "amount": _money(_share(repaid, tranche, self.tranches)), "currency": "CNY", "value_date": month})
         # One bridge loan knowingly registered past the project's total investment: the reports show it
         # as loans-beyond-total-investment and, once disbursed, attribution-over-100-percent.
         bridge_project, _, bridge_debt, _ = projects[0]
@@ -317,6 +329,7 @@ def load_demo(
     *,
     projects: int = 40,
     loans: int = 60,
+    tranches: int = 1,
     operator_id: str = "operator",
     progress: Callable[[int], None] | None = None,
 ) -> str:
@@ -331,7 +344,7 @@ def load_demo(
 
     batch: list[dict[str, Any]] = []
     created = total = 0
-    for number, entry in enumerate(DemoProgramme(projects=projects, loans=loans).entries()):
+    for number, entry in enumerate(DemoProgramme(projects=projects, loans=loans, tranches=tranches).entries()):
         batch.append(_signed(entry, number, keys))
         if len(batch) == CHUNK:
             created += submit_entries(runtime, batch, batch=True).created
