@@ -102,6 +102,12 @@ def test_verification_programme_and_disbursement_ids_are_unique(prog):
     prog.ok("dept", "reward.disbursed", prog.reward("rd-2", verifications=["v2"], amount="40000.00"))
 
 
+def test_a_project_needs_some_investment(prog):
+    prog.ok("dept", "park.registered", prog.park())
+    prog.refused("op-tianfu", "project.registered", prog.project(equity="0.00", debt="0.00"), 422, "no-investment", "envelope.payload.debt")
+    prog.ok("op-tianfu", "project.registered", prog.project(equity="0.00", debt="0.01"))
+
+
 # --- loans -----------------------------------------------------------------------------------------
 
 
