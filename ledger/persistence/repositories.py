@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence, TypeVar
 
 import dataclasses
+import functools
+import typing
 from collections import defaultdict
 
 from sqlalchemy import Connection, delete, func, insert, select, text, tuple_
@@ -132,16 +134,25 @@ class SqlAlchemyLogRepository:
 E = TypeVar("E", bound=Entity)
 
 
+@functools.cache
+def _converters(kind: type[Entity]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Positions of the fields that need converting (arrays to tuples, memoryviews to bytes)."""
+    hints = typing.get_type_hints(kind)
+    names = [f.name for f in dataclasses.fields(kind)]
+    tuples = tuple(i for i, n in enumerate(names) if typing.get_origin(hints[n]) is tuple)
+    binaries = tuple(i for i, n in enumerate(names) if hints[n] is bytes)
+    return tuples, binaries
+
+
 def _to_entity(kind: type[E], row: Any) -> E:
-    values = {}
-    for f in dataclasses.fields(kind):
-        value = row._mapping[f.name]
-        if isinstance(value, list):
-            value = tuple(value)
-        elif isinstance(value, memoryview):
-            value = bytes(value)
-        values[f.name] = value
-    return kind(**values)
+    # select(table) yields the columns in dataclass field order (the table is derived from the dataclass).
+    values = list(row)
+    tuples, binaries = _converters(kind)
+    for i in tuples:
+        values[i] = tuple(values[i])
+    for i in binaries:
+        values[i] = bytes(values[i])
+    return kind(*values)
 
 
 def _to_row(entity: Entity) -> dict[str, Any]:

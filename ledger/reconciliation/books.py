@@ -20,6 +20,7 @@ class Books:
     verifications: dict[str, list[Verification]] = field(default_factory=lambda: defaultdict(list))
     rewards: dict[str, list[RewardDisbursement]] = field(default_factory=lambda: defaultdict(list))
     blocks: dict[str, list[CreditBlock]] = field(default_factory=lambda: defaultdict(list))  # by verification
+    _attributions: dict[str, ProjectAttribution] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_projects(cls, source: ReportSource, project_ids: Iterable[str]) -> "Books":
@@ -56,7 +57,10 @@ class Books:
         return sum((v.reduction for v in self.verifications[project_id]), ZERO)
 
     def attribution(self, project_id: str) -> ProjectAttribution:
-        return attribute(self.projects[project_id], self.loans[project_id], self.verified(project_id))
+        """Computed once per project: figures and exceptions both need it."""
+        if project_id not in self._attributions:
+            self._attributions[project_id] = attribute(self.projects[project_id], self.loans[project_id], self.verified(project_id))
+        return self._attributions[project_id]
 
     def project_blocks(self, project_id: str) -> list[CreditBlock]:
         return [b for v in self.verifications[project_id] for b in self.blocks[v.verification_id]]

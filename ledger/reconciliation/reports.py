@@ -197,11 +197,12 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
             "financed_reductions": tonnes(sum((t["financed"] for t in per_project.values()), ZERO)),
         },
     }
+    mine = {f"loan:{loan.loan_id}" for loan in own}
     findings = [
         f
         for p in project_ids
         for f in project_findings(books, p, as_of, settings)
-        if not f.subject.startswith("loan:") or any(f.subject == f"loan:{loan.loan_id}" for loan in own)
+        if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
     ]
     header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
     return Report("lender", lender, figures, findings, header, [[str(line[h]) for h in header] for line in lines])
