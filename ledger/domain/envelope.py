@@ -41,11 +41,13 @@ def _require(condition: bool, detail: str, field: str) -> None:
         raise errors.InvalidInput(detail, field=field)
 
 
-def parse_submission(body: object, *, path: str = "") -> Submission:
+def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Submission:
     """Check the shape of ``{"envelope": {...}, "signature": "..."}``.
 
     :param body: the decoded JSON value.
     :param path: prefix for field names in errors (``entries[3].``) when inside a batch.
+    :param encode: compute the canonical bytes and digest; a replay of the log's own records, whose
+        bytes are already hashed into the tree, skips them (they are then empty).
     :returns: the submission with its canonical envelope bytes (RFC 8785) and their SHA-256.
     :raises InvalidInput: (or a subclass) naming the field at fault.
     """
@@ -80,7 +82,7 @@ def parse_submission(body: object, *, path: str = "") -> Submission:
     signed_at = canonical.parse_timestamp(envelope["signed_at"], field=f"{where}signed_at")
     payload = envelope["payload"]
     _require(isinstance(payload, dict), "payload must be an object", f"{where}payload")
-    canonical_envelope = canonical.canonical_json(envelope, path=f"{path}envelope")
+    canonical_envelope = canonical.canonical_json(envelope, path=f"{path}envelope") if encode else b""
     return Submission(
         entry_type=entry_type,
         signer=signer,
@@ -91,7 +93,7 @@ def parse_submission(body: object, *, path: str = "") -> Submission:
         envelope=envelope,
         signature=signature,
         canonical_envelope=canonical_envelope,
-        digest=hashlib.sha256(canonical_envelope).digest(),
+        digest=hashlib.sha256(canonical_envelope).digest() if encode else b"",
     )
 
 
