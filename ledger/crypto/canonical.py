@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -41,37 +42,42 @@ def _check_str(text: str, path: str) -> None:
         raise NonCanonicalValue("string contains a lone surrogate", field=path or None) from None
 
 
-def _check_value(value: object, path: str, depth: int) -> None:
-    """Walk ``value`` and raise NonCanonicalValue at the first thing JCS cannot encode exactly."""
+def _check_value(value: object, path: str, depth: int) -> bool:
+    """Walk ``value`` and raise NonCanonicalValue at the first thing JCS cannot encode exactly.
+
+    :returns: whether every object key is ASCII (then code-point order is JCS's UTF-16 order).
+    """
     if depth > MAX_DEPTH:
         raise NonCanonicalValue(f"nested deeper than {MAX_DEPTH} levels", field=path or None)
     # bool before int: bool is a subclass of int.
     if value is None or isinstance(value, bool):
-        return
+        return True
     if isinstance(value, int):
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise NonCanonicalValue(
                 "integer outside ±(2**53 - 1); send it as a decimal string", field=path or None
             )
-        return
+        return True
     if isinstance(value, float):
         # Floats are refused outright: amounts travel as decimal strings (DESIGN §3).
         raise NonCanonicalValue("numbers with a fraction are not accepted", field=path or None)
     if isinstance(value, str):
         _check_str(value, path)
-        return
+        return True
+    ascii_keys = True
     if isinstance(value, list):
         for position, item in enumerate(value):
-            _check_value(item, _child(path, position), depth + 1)
-        return
+            ascii_keys &= _check_value(item, _child(path, position), depth + 1)
+        return ascii_keys
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise NonCanonicalValue("object keys must be strings", field=path or None)
             child = _child(path, key)
             _check_str(key, child)
-            _check_value(item, child, depth + 1)
-        return
+            ascii_keys &= key.isascii()
+            ascii_keys &= _check_value(item, child, depth + 1)
+        return ascii_keys
     raise NonCanonicalValue(f"{type(value).__name__} has no JSON encoding", field=path or None)
 
 
@@ -85,7 +91,13 @@ def canonical_json(value: object, *, path: str = "") -> bytes:
     :raises NonCanonicalValue: a float, an integer outside ±(2**53 - 1), a non-str key,
         a lone surrogate, any other type, or nesting deeper than ``MAX_DEPTH``.
     """
-    _check_value(value, path, 0)
+    if _check_value(value, path, 0):
+        # For the values the walk admits (no floats, safe integers, no lone surrogates) and ASCII keys,
+        # the standard library's compact sorted encoding is byte for byte RFC 8785: the same string
+        # escapes (\b \t \n \f \r \" \\, lowercase \u00xx for other controls, nothing else) and the
+        # same member order. It is several times faster than the pure-Python rfc8785 encoder, which
+        # stays the path for non-ASCII keys (UTF-16 ordering); a property test holds the two equal.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
     try:
         return rfc8785.dumps(cast(Any, value))
     except rfc8785.CanonicalizationError as exc:  # pragma: no cover - the walk rejects first

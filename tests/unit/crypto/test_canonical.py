@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,12 @@ from ledger.crypto.canonical import (
     parse_decimal,
     parse_timestamp,
 )
-from ledger.errors import InvalidBase64, InvalidDecimal, InvalidTimestamp, NonCanonicalValue
+from ledger.errors import (
+    InvalidBase64,
+    InvalidDecimal,
+    InvalidTimestamp,
+    NonCanonicalValue,
+)
 
 # --- RFC 8785 ---------------------------------------------------------------------------------
 
@@ -337,3 +343,25 @@ def test_base64_length_and_type() -> None:
         b64decode(b"AA==", field="key")
     with pytest.raises(InvalidBase64):
         b64decode(None, field="key")
+
+
+# --- the standard-library fast path equals the rfc8785 encoder ---------------------------------------
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_texts, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500)
+@given(_values)
+def test_fast_path_is_byte_for_byte_rfc8785(value):
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_fast_path_escapes_every_control_character_like_rfc8785():
+    text = "".join(chr(c) for c in range(0x00, 0x80)) + "\u2028\u2029\u00e9\U0001f600"
+    assert canonical_json({"k": text, "é": text}) == rfc8785.dumps({"k": text, "é": text})
+    assert canonical_json({"k": text}) == rfc8785.dumps({"k": text})
