@@ -1,87 +1,23 @@
-"""greenledger: the application factory, the one place concrete classes are wired together."""
+"""greenledger: a signed, append-only ledger of green finance and carbon credits.
+
+Importing the package loads nothing heavy: the offline verifier (``ledger.verify``) must run where
+Flask, SQLAlchemy and database drivers are not installed. ``create_app`` wires everything, on demand.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy.exc import DBAPIError
-
-from ledger import errors
-from ledger.api import problems, register_api
 from ledger.config import Config
-from ledger.crypto.signing import read_private_key_file
-from ledger.persistence.db import make_engine
-from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from ledger.reconciliation.exceptions import Settings
-from ledger.services.clock import SystemClock
-from ledger.services.runtime import LedgerRuntime
 
-__all__ = ["create_app", "Config"]
+if TYPE_CHECKING:
+    from flask import Flask
 
-logger = logging.getLogger("ledger")
+__all__ = ["Config", "create_app"]
 
 
-def database_url(config: Config) -> str:
-    """The configured URL, or the embedded server's (started, and migrated, on first use)."""
-    if config.database_url:
-        return config.database_url
-    from ledger.persistence.embedded import start_embedded
-    from ledger.persistence.migrate import upgrade
+def create_app(config: Config | None = None) -> "Flask":
+    """Build the Flask app (see ``ledger.app.create_app``)."""
+    from ledger.app import create_app as build
 
-    url = start_embedded(config.pgdata_dir)
-    config.database_url = url
-    os.environ["DATABASE_URL"] = url  # worker processes and subcommands find the same server
-    upgrade(url)
-    return url
-
-
-def create_app(config: Config | None = None) -> Flask:
-    """Build the Flask app: storage, clock, checkpoint key, HTTP API and CLI.
-
-    :param config: settings; ``Config.from_env()`` when omitted.
-    """
-    config = config or Config.from_env()
-    app = Flask("ledger")
-    app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, **config.flask)
-    engine = config.overrides.get("engine") or make_engine(
-        database_url(config), runtime_role=config.runtime_role, pool_size=10, max_overflow=20
-    )
-    checkpoint_key = config.overrides.get("checkpoint_key")
-    if checkpoint_key is None and config.checkpoint_key_path.exists():
-        checkpoint_key = read_private_key_file(config.checkpoint_key_path, config.key_passphrase)
-    runtime = LedgerRuntime(
-        uow_factory=SqlAlchemyUnitOfWorkFactory(engine),
-        clock=config.overrides.get("clock") or SystemClock(),
-        checkpoint_key=checkpoint_key,
-        max_clock_skew=timedelta(seconds=config.max_clock_skew_seconds),
-        max_batch_entries=config.max_batch_entries,
-        reconciliation=Settings(financing_grace=timedelta(days=config.financing_grace_days)),
-    )
-    app.extensions["ledger"] = runtime
-    app.extensions["ledger_config"] = config
-    app.extensions["ledger_engine"] = engine
-    app.extensions["ledger_api"] = register_api(app)
-    app.register_error_handler(DBAPIError, _database_error)
-
-    from ledger.cli import commands
-
-    app.cli.add_command(commands)
-    return app
-
-
-def _database_error(exc: DBAPIError) -> object:
-    if exc.connection_invalidated or isinstance(exc.orig, _connection_errors()):
-        logger.warning("database unavailable: %s", exc.orig)
-        return problems.ledger_error_response(
-            errors.ServiceUnavailable("the database is unavailable; retry with the same nonce")
-        )
-    return problems.unexpected_error_response(exc)
-
-
-def _connection_errors() -> tuple[type[BaseException], ...]:
-    import psycopg
-
-    return (psycopg.OperationalError,)
+    return build(config)

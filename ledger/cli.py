@@ -72,7 +72,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target alembic revision.")
 def db_upgrade(revision: str) -> None:
     """Apply migrations to DATABASE_URL (or the embedded server under LEDGER_HOME)."""
-    from ledger import database_url
+    from ledger.app import database_url
     from ledger.persistence.migrate import upgrade
 
     config = Config.from_env()
@@ -146,7 +146,7 @@ def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
 @click.option("--demo/--no-demo", default=False, help="Load the demo programme if the log holds only its genesis entry.")
 def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate, initialize if needed, and run the API under gunicorn."""
-    from ledger import create_app, database_url
+    from ledger.app import create_app, database_url
     from ledger.persistence.migrate import upgrade
 
     config = Config.from_env()
@@ -239,6 +239,47 @@ def verify_report_command(verifier_key: str, source: str) -> None:
     except errors.LedgerError as exc:
         _fail(f"verification failed: {exc.detail}")
     click.echo(f"{body['kind']} report signed by {body['origin']} at tree size {body['tree_size']}: OK")
+
+
+@commands.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--tree-size", type=click.IntRange(1), help="Export the first N entries (default: up to the latest checkpoint).")
+@with_appcontext
+def export(out: str, tree_size: int | None) -> None:
+    """Write an export bundle (JSON Lines: manifest, records, signed checkpoint) to OUT, or - for stdout."""
+    from tqdm import tqdm
+
+    from ledger.services.export import export_bundle
+
+    runtime = current_app.extensions["ledger"]
+    sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115 - closed below
+    try:
+        with tqdm(unit="entries", desc="exporting", disable=None, file=sys.stderr) as bar:
+
+            def advance(done: int, size: int) -> None:
+                bar.total = size
+                bar.update(done - bar.n)
+
+            for line in export_bundle(runtime, tree_size=tree_size, progress=advance):
+                sink.write(line)
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    finally:
+        if sink is not sys.stdout.buffer:
+            sink.close()
+
+
+@commands.command("verify")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--origin", required=True, help="The log's origin, pinned out of band.")
+@click.option("--key", "verifier_key", required=True, help="The log's verifier key, pinned out of band.")
+@click.option("--checkpoint", "kept", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A checkpoint note kept earlier; the log must extend it (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def verify(bundle: str, origin: str, verifier_key: str, kept: tuple[str, ...], as_json: bool) -> None:
+    """Verify an export bundle offline; exit 1 naming the first failing index."""
+    from ledger.verify.cli import run_verify
+
+    sys.exit(run_verify(bundle, origin, verifier_key, kept=list(kept), as_json=as_json))
 
 
 @commands.command("rebuild")
@@ -377,7 +418,7 @@ def checkpoint(url: str) -> None:
 main = FlaskGroup(
     name="greenledger",
     help=commands.help,
-    create_app=lambda: __import__("ledger").create_app(),
+    create_app=lambda: __import__("ledger.app", fromlist=["create_app"]).create_app(),
     load_dotenv=False,
     set_debug_flag=False,
 )

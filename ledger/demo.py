@@ -20,7 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.client import make_envelope
 from ledger.config import Config
 from ledger.crypto.canonical import b64encode, format_timestamp
-from ledger.crypto.signing import private_key_from_seed, raw_public_key, read_private_key_file
+from ledger.crypto.signing import (
+    private_key_from_seed,
+    raw_public_key,
+    read_private_key_file,
+)
 from ledger.domain import roles
 from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
 from ledger.services.entries import submit_entries

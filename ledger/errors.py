@@ -192,3 +192,14 @@ class InvalidCheckpoint(LedgerError):
 class ServiceUnavailable(LedgerError):
     code = "service-unavailable"
     title = "Service temporarily unavailable"
+
+
+class VerificationFailed(LedgerError):
+    """An exported log does not verify; ``index`` names the first entry at fault (None: the bundle as a whole)."""
+
+    code = "verification-failed"
+    title = "Verification failed"
+
+    def __init__(self, detail: str, *, index: int | None = None, **extra: Any) -> None:
+        super().__init__(f"index {index}: {detail}" if index is not None else detail, field=None, index=index, **extra)
+        self.index = index

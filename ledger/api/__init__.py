@@ -11,7 +11,16 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
-from ledger.api import entries, health, log, problems, programme, registry, reports, schemas
+from ledger.api import (
+    entries,
+    health,
+    log,
+    problems,
+    programme,
+    registry,
+    reports,
+    schemas,
+)
 from ledger.domain.catalog import ENTRY_TYPES
 
 

@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import schemas
-from ledger.api.problems import problem_doc
 from ledger.api.body import json_body, page_limit, runtime
+from ledger.api.problems import problem_doc
 from ledger.domain.log import StoredEntry
 from ledger.services import entries as entry_service
 from ledger.services import reads

@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import schemas
-from ledger.api.problems import problem_doc
 from ledger.api.body import runtime
+from ledger.api.problems import problem_doc
 from ledger.services import reads
 
 blp = Blueprint("health", __name__, url_prefix="", description="Probes")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from flask import Response
+from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from ledger.api import schemas
-from ledger.api.problems import problem_doc
 from ledger.api.body import runtime
+from ledger.api.problems import problem_doc
 from ledger.services import reads
+from ledger.services.export import export_bundle
 
 blp = Blueprint("log", __name__, url_prefix="/v1", description="Checkpoints and proofs")
 
@@ -43,3 +46,19 @@ class ConsistencyProofView(MethodView):
     def get(self, first: int, second: int) -> dict[str, Any]:
         """RFC 9162 consistency proof between two tree sizes"""
         return {"first": first, "second": second, "proof": reads.prove_consistency(runtime(), first, second)}
+
+
+class ExportQuerySchema(Schema):
+    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "export the first tree_size entries (default: up to the latest checkpoint)"})
+
+
+@blp.route("/export")
+class ExportView(MethodView):
+    @blp.arguments(ExportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, {"type": "string"}, content_type="application/x-ndjson", description="manifest line, records in index order, checkpoint line")
+    @blp.alt_response(400, **problem_doc("tree_size out of range"))
+    def get(self, tree_size: int | None) -> Response:
+        """Stream an export bundle for offline verification"""
+        lines = export_bundle(runtime(), tree_size=tree_size)
+        first = next(lines)  # fails here, before the 200 is sent, when tree_size is out of range
+        return Response(stream_with_context(itertools.chain([first], lines)), content_type="application/x-ndjson")

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ledger.api import schemas
-from ledger.api.problems import problem_doc
 from ledger.api.body import page_limit, runtime
+from ledger.api.problems import problem_doc
 from ledger.domain.entities import Party, PartyKey
 from ledger.services import reads
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ledger.domain.fields import Base64Bytes, KeyId, PartyId, UtcTimestamp
 from ledger.domain.catalog import ENTRY_TYPES
+from ledger.domain.fields import Base64Bytes, KeyId, PartyId, UtcTimestamp
 
 
 def payload_schema_name(entry_type: str) -> str:

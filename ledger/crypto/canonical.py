@@ -12,7 +12,12 @@ from typing import Any, cast
 
 import rfc8785
 
-from ledger.errors import InvalidBase64, InvalidDecimal, InvalidTimestamp, NonCanonicalValue
+from ledger.errors import (
+    InvalidBase64,
+    InvalidDecimal,
+    InvalidTimestamp,
+    NonCanonicalValue,
+)
 
 MONEY_PLACES = 2
 TCO2E_PLACES = 3

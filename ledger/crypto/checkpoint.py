@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import raw_public_key

@@ -10,7 +10,10 @@ from hashlib import sha256
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from ledger.crypto.canonical import b64decode, b64encode, canonical_json
 from ledger.errors import InvalidBase64, InvalidKey, InvalidSignature

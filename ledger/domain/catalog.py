@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from ledger import errors
 from ledger.domain.rules import EntryType
-from ledger.domain.types import corrections, credits, loans, parks, reductions, registry, rewards
+from ledger.domain.types import (
+    corrections,
+    credits,
+    loans,
+    parks,
+    reductions,
+    registry,
+    rewards,
+)
 
 GENESIS = registry.GENESIS
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence, TypeVar
-
 import dataclasses
 import functools
 import typing
 from collections import defaultdict
+from typing import Any, Iterable, Sequence, TypeVar
 
 from sqlalchemy import Connection, delete, func, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
-from ledger.persistence.tables import PROJECTION_TABLES, checkpoints, entries, tree_nodes
+from ledger.persistence.tables import (
+    PROJECTION_TABLES,
+    checkpoints,
+    entries,
+    tree_nodes,
+)
 
 #: pg_advisory_xact_lock key that serializes appends to the one log ("grln").
 APPEND_LOCK_KEY = 0x67726C6E

@@ -7,7 +7,10 @@ from types import TracebackType
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-from ledger.persistence.repositories import SqlAlchemyLogRepository, SqlAlchemyProjectionRepository
+from ledger.persistence.repositories import (
+    SqlAlchemyLogRepository,
+    SqlAlchemyProjectionRepository,
+)
 
 
 class SqlAlchemyUnitOfWork:

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from ledger.domain.entities import CreditBlock, Loan, Project, RewardDisbursement, Verification
+from ledger.domain.entities import (
+    CreditBlock,
+    Loan,
+    Project,
+    RewardDisbursement,
+    Verification,
+)
 from ledger.reconciliation.attribution import ProjectAttribution, attribute
 from ledger.reconciliation.figures import ZERO
 from ledger.reconciliation.source import ReportSource

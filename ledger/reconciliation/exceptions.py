@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from ledger.domain.entities import CreditBlock, Park, ParkStatistics, RewardDisbursement, RewardProgram, Verification
+from ledger.domain.entities import (
+    CreditBlock,
+    Park,
+    ParkStatistics,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.figures import ZERO, money, percent, tonnes
 

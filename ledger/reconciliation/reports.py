@@ -33,7 +33,15 @@ from ledger.reconciliation.exceptions import (
     reward_findings,
     statistics_findings,
 )
-from ledger.reconciliation.figures import INTENSITY, PERCENT, ZERO, factor, money, ratio, tonnes
+from ledger.reconciliation.figures import (
+    INTENSITY,
+    PERCENT,
+    ZERO,
+    factor,
+    money,
+    ratio,
+    tonnes,
+)
 from ledger.reconciliation.source import ReportSource
 
 KINDS = ("project", "lender", "park", "reward-program", "summary")

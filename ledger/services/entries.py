@@ -11,7 +11,17 @@ from ledger import errors
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
-from ledger.domain.entities import Entity, Loan, Park, Party, PartyKey, Project, RewardDisbursement, RewardProgram, Verification
+from ledger.domain.entities import (
+    Entity,
+    Loan,
+    Park,
+    Party,
+    PartyKey,
+    Project,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
 from ledger.domain.envelope import Submission, parse_submission, record_bytes
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
 from ledger.domain.replay import apply_entry

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ledger import errors
-from ledger.domain.log import StoredCheckpoint, StoredEntry
 from ledger.domain.entities import CreditBlock, Entity, PartyKey
+from ledger.domain.log import StoredCheckpoint, StoredEntry
 from ledger.services import proofs
 from ledger.services.runtime import LedgerRuntime, LogIdentity
-
 
 T = TypeVar("T")
 

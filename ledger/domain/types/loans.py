@@ -13,7 +13,17 @@ from ledger.domain import roles
 from ledger.domain.entities import Entity, Loan, Project
 from ledger.domain.fields import DecimalString, Money, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id
-from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_positive, require_currency, require_new, require_signer, same_id
+from ledger.domain.rules import (
+    EntryContext,
+    EntryType,
+    field_path,
+    require,
+    require_currency,
+    require_new,
+    require_positive,
+    require_signer,
+    same_id,
+)
 from ledger.domain.state import EntryView, LedgerState
 
 

@@ -13,7 +13,16 @@ from ledger.domain import roles
 from ledger.domain.entities import Entity, Project, Verification
 from ledger.domain.fields import Base64Bytes, Tonnes, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, entity_id, short_text
-from ledger.domain.rules import EntryContext, EntryType, field_path, overlaps, require, require_new, require_period, same_id
+from ledger.domain.rules import (
+    EntryContext,
+    EntryType,
+    field_path,
+    overlaps,
+    require,
+    require_new,
+    require_period,
+    same_id,
+)
 from ledger.domain.state import EntryView, LedgerState
 
 

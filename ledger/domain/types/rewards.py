@@ -9,10 +9,25 @@ from marshmallow import fields, validate
 
 from ledger import errors
 from ledger.domain import roles
-from ledger.domain.entities import Entity, Project, RewardDisbursement, RewardProgram, Verification
+from ledger.domain.entities import (
+    Entity,
+    Project,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
 from ledger.domain.fields import Money
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id, short_text
-from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_positive, require_currency, require_new, same_id
+from ledger.domain.rules import (
+    EntryContext,
+    EntryType,
+    field_path,
+    require,
+    require_currency,
+    require_new,
+    require_positive,
+    same_id,
+)
 from ledger.domain.state import EntryView, LedgerState
 
 

@@ -1,0 +1,206 @@
+"""The export bundle and its offline verifier: everything an auditor needs, checked without the server.
+
+A bundle is UTF-8 JSON Lines: a manifest line, then each log record's exact RFC 8785 bytes in index
+order, then a line holding the signed checkpoint at the bundle's tree size. The verifier streams it in
+one pass, holding only the Merkle frontier and the replayed state: it recomputes every leaf hash and the
+root, checks the checkpoint's signature against the pinned key, indices without gaps and ``recorded_at``
+never decreasing, every envelope's signature against the keys the log itself registered before it
+(genesis as the trust anchor, revocations honoured), and every domain rule by replay.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from ledger import errors
+from ledger.crypto.canonical import b64decode, canonical_json, parse_timestamp
+from ledger.crypto.checkpoint import parse_verifier_key, verify_checkpoint
+from ledger.crypto.signing import verify_envelope
+from ledger.domain.catalog import GENESIS
+from ledger.domain.entities import PartyKey
+from ledger.domain.replay import replay_record
+from ledger.domain.state import MemoryState
+from ledger.merkle.hashing import EMPTY_ROOT, leaf_hash, node_hash
+
+FORMAT = "greenledger-bundle/1"
+
+
+def manifest(origin: str, tree_size: int, verifier_key: str) -> bytes:
+    return canonical_json({"format": FORMAT, "origin": origin, "tree_size": tree_size, "verifier_key": verifier_key})
+
+
+def checkpoint_line(note: str) -> bytes:
+    return canonical_json({"checkpoint": note})
+
+
+class MerkleFrontier:
+    """The RFC 9162 root of a growing list of leaves, in O(log n) memory (one hash per perfect subtree)."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, bytes]] = []  # (leaves covered, hash), sizes strictly decreasing
+
+    def append(self, leaf: bytes) -> None:
+        size, node = 1, leaf
+        while self._stack and self._stack[-1][0] == size:
+            left_size, left = self._stack.pop()
+            size, node = left_size + size, node_hash(left, node)
+        self._stack.append((size, node))
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        node = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node
+
+
+@dataclass
+class VerificationReport:
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    entries: int
+    state: MemoryState = field(repr=False)
+
+
+def _json_line(line: bytes, what: str, index: int | None) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        raise errors.VerificationFailed(f"{what} is not JSON: {exc}", index=index) from None
+
+
+def verify_bundle(
+    lines: Iterable[bytes],
+    *,
+    origin: str,
+    verifier_key: str,
+    kept: Iterable[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> VerificationReport:
+    """Verify a bundle against the two pinned trust anchors: the log's origin and its verifier key.
+
+    :param lines: the bundle's lines (trailing newlines are ignored).
+    :param kept: checkpoint notes the auditor kept from earlier; the bundle's log must extend each one
+        (a log rewritten behind them, even with a fresh valid checkpoint, fails at their size).
+    :param progress: called with the number of entries checked so far, every 1,000 entries.
+    :returns: what was verified, with the replayed state (for recomputing reports).
+    :raises VerificationFailed: naming the first index at fault and why.
+    """
+    key_name, _, checkpoint_public_key = parse_verifier_key(verifier_key)
+    if key_name != origin:
+        raise errors.VerificationFailed(f"the verifier key is for {key_name!r}, not the pinned origin {origin!r}")
+    checkpoints_kept: dict[int, bytes] = {}
+    for note_kept in kept:
+        try:
+            old = verify_checkpoint(note_kept, verifier_key)
+        except errors.InvalidCheckpoint as exc:
+            raise errors.VerificationFailed(f"a kept checkpoint does not verify: {exc.detail}") from None
+        checkpoints_kept[old.tree_size] = old.root_hash
+    iterator = iter(lines)
+    head = _json_line(next(iterator, b"").rstrip(b"\n"), "the manifest", None)
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        raise errors.VerificationFailed(f"not a {FORMAT} bundle")
+    state = MemoryState()
+    frontier = MerkleFrontier()
+    index = 0
+    last_recorded: datetime | None = None
+    note: str | None = None
+    for raw in iterator:
+        line = raw.rstrip(b"\n")
+        if not line:
+            continue
+        if note is not None:
+            raise errors.VerificationFailed("lines follow the checkpoint", index=index)
+        value = _json_line(line, "a record", index)
+        if isinstance(value, dict) and set(value) == {"checkpoint"}:
+            note = value["checkpoint"]
+            continue
+        last_recorded = _check_record(value, line, index, last_recorded, origin, checkpoint_public_key, state)
+        frontier.append(leaf_hash(line))
+        index += 1
+        if index in checkpoints_kept and frontier.root() != checkpoints_kept[index]:
+            raise errors.VerificationFailed(
+                f"the first {index} entries no longer hash to the checkpoint kept at that size: the log forked or was rewritten",
+                index=index - 1,
+            )
+        if progress and index % 1000 == 0:
+            progress(index)
+    if note is None:
+        raise errors.VerificationFailed("the bundle ends without its checkpoint", index=index)
+    beyond = [size for size in checkpoints_kept if size > index]
+    if beyond:
+        raise errors.VerificationFailed(f"the bundle holds {index} entries, fewer than a kept checkpoint's {max(beyond)}: the log shrank")
+    try:
+        checkpoint = verify_checkpoint(note, verifier_key)
+    except errors.InvalidCheckpoint as exc:
+        raise errors.VerificationFailed(f"checkpoint: {exc.detail}") from None
+    if checkpoint.tree_size != index:
+        raise errors.VerificationFailed(f"the checkpoint covers {checkpoint.tree_size} entries, the bundle holds {index}", index=min(index, checkpoint.tree_size))
+    root = frontier.root()
+    if root != checkpoint.root_hash:
+        raise errors.VerificationFailed(
+            f"the entries hash to a root other than the signed checkpoint's at tree size {index}: the log was rewritten"
+        )
+    if progress:
+        progress(index)
+    return VerificationReport(origin, index, root, index, state)
+
+
+def _check_record(
+    record: Any,
+    line: bytes,
+    index: int,
+    last_recorded: datetime | None,
+    origin: str,
+    checkpoint_public_key: bytes,
+    state: MemoryState,
+) -> datetime:
+    def fail(reason: str) -> errors.VerificationFailed:
+        return errors.VerificationFailed(reason, index=index)
+
+    if not isinstance(record, dict) or set(record) != {"index", "recorded_at", "envelope", "signature"}:
+        raise fail("not a log record")
+    if record["index"] != index:
+        raise fail(f"the record says index {record['index']}: an entry is missing, repeated or out of order")
+    try:
+        if canonical_json(record) != line:
+            raise fail("the record's bytes are not its canonical form")
+        recorded_at = parse_timestamp(record["recorded_at"], field="recorded_at")
+    except errors.LedgerError as exc:
+        raise fail(exc.detail) from None
+    if last_recorded is not None and recorded_at < last_recorded:
+        raise fail("recorded_at goes back in time")
+    envelope = record["envelope"]
+    try:
+        if index == 0:
+            _check_genesis(envelope, origin, checkpoint_public_key)
+            public_key = b64decode(envelope["payload"]["operator"]["public_key"], field="public_key", length=32)
+        else:
+            key = state.get(PartyKey, envelope.get("key"))
+            if key is None or key.party_id != envelope.get("signer"):
+                raise fail(f"signed with key {envelope.get('key')}, which the log had not registered to {envelope.get('signer')!r}")
+            public_key = key.public_key
+        verify_envelope(envelope, record["signature"], public_key)
+        replay_record(state, record)
+    except errors.VerificationFailed:
+        raise
+    except errors.LedgerError as exc:
+        raise fail(f"{exc.code}: {exc.detail}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise fail(f"malformed envelope ({exc!r})") from None
+    return recorded_at
+
+
+def _check_genesis(envelope: Any, origin: str, checkpoint_public_key: bytes) -> None:
+    if not isinstance(envelope, dict) or envelope.get("type") != GENESIS:
+        raise errors.VerificationFailed("the first entry is not the genesis entry", index=0)
+    payload = envelope.get("payload", {})
+    if payload.get("origin") != origin:
+        raise errors.VerificationFailed(f"genesis names origin {payload.get('origin')!r}, not {origin!r}", index=0)
+    if b64decode(payload.get("checkpoint_key"), field="checkpoint_key", length=32) != checkpoint_public_key:
+        raise errors.VerificationFailed("genesis pins a checkpoint key other than the verifier key", index=0)

@@ -1,0 +1,51 @@
+"""`greenledger verify` and `python -m ledger.verify`: the offline verifier's command line (no Flask)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import BinaryIO
+
+from ledger import errors
+from ledger.verify.bundle import verify_bundle
+
+
+def run_verify(bundle: str, origin: str, verifier_key: str, *, kept: list[str] = [], as_json: bool = False) -> int:  # noqa: B006 - never mutated
+    """Verify ``bundle`` (a path, or - for stdin) and any checkpoint files kept; print the outcome; return the exit status."""
+    stream: BinaryIO = sys.stdin.buffer if bundle == "-" else open(bundle, "rb")  # noqa: SIM115 - closed below
+    try:
+        notes = [open(path, encoding="utf-8").read() for path in kept]
+        report = verify_bundle(stream, origin=origin, verifier_key=verifier_key, kept=notes, progress=_progress)
+    except errors.LedgerError as exc:
+        index = getattr(exc, "index", None)
+        if as_json:
+            print(json.dumps({"ok": False, "index": index, "reason": exc.detail}))
+        else:
+            print(f"\nFAILED: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    outcome = {"ok": True, "origin": report.origin, "tree_size": report.tree_size, "root_hash": report.root_hash.hex()}
+    if as_json:
+        print(json.dumps(outcome))
+    else:
+        print(f"\nOK: {report.tree_size} entries of {report.origin} verified; root {report.root_hash.hex()}", file=sys.stderr)
+    return 0
+
+
+def _progress(done: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rverified {done} entries", end="", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ledger.verify", description="Verify a greenledger export bundle offline.")
+    parser.add_argument("bundle", help="the bundle file, or - for stdin")
+    parser.add_argument("--origin", required=True, help="the log's origin, pinned out of band")
+    parser.add_argument("--key", required=True, dest="verifier_key", help="the log's verifier key, pinned out of band")
+    parser.add_argument("--checkpoint", action="append", default=[], dest="kept", help="a checkpoint note kept earlier (repeatable)")
+    parser.add_argument("--json", action="store_true", dest="as_json", help="print the outcome as JSON")
+    args = parser.parse_args(argv)
+    return run_verify(args.bundle, args.origin, args.verifier_key, kept=args.kept, as_json=args.as_json)
