@@ -274,12 +274,13 @@ def export(out: str, tree_size: int | None) -> None:
 @click.option("--origin", required=True, help="The log's origin, pinned out of band.")
 @click.option("--key", "verifier_key", required=True, help="The log's verifier key, pinned out of band.")
 @click.option("--checkpoint", "kept", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A checkpoint note kept earlier; the log must extend it (repeatable).")
+@click.option("--report", "signed_reports", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A signed report to recompute from the bundle and compare (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def verify(bundle: str, origin: str, verifier_key: str, kept: tuple[str, ...], as_json: bool) -> None:
+def verify(bundle: str, origin: str, verifier_key: str, kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool) -> None:
     """Verify an export bundle offline; exit 1 naming the first failing index."""
     from ledger.verify.cli import run_verify
 
-    sys.exit(run_verify(bundle, origin, verifier_key, kept=list(kept), as_json=as_json))
+    sys.exit(run_verify(bundle, origin, verifier_key, kept=kept, signed_reports=signed_reports, as_json=as_json))
 
 
 @commands.command("rebuild")
@@ -403,6 +404,52 @@ def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, so
     except ClientError as exc:
         _fail(str(exc), as_json=True, problem=exc.problem)
     click.echo("OK")
+
+
+@commands.command("prove")
+@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--key", "verifier_key", required=True, help="The log's pinned verifier key.")
+@click.argument("receipt", default="-")
+def prove(url: str, verifier_key: str, receipt: str) -> None:
+    """Check that a receipt's entry is still in the log: inclusion at the current size and consistency
+    from the receipt's checkpoint (exit 1 otherwise)."""
+    from ledger.verify.prove import prove_receipt
+
+    client = LedgerClient(url)
+    try:
+        current = prove_receipt(
+            _read_json(receipt),
+            verifier_key,
+            fetch_checkpoint=client.checkpoint,
+            fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
+            fetch_consistency=lambda first, second: client.consistency_proof(first, second)["proof"],
+        )
+    except errors.LedgerError as exc:
+        _fail(f"not proven: {exc.detail}")
+    except ClientError as exc:
+        _fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt")
+
+
+@commands.command("witness")
+@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--state", "state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
+@click.option("--key", "verifier_key", help="The log's verifier key (needed on the first run; pinned afterwards).")
+def witness_command(url: str, state: Path, verifier_key: str | None) -> None:
+    """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
+    rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
+    from ledger.verify.witness import pinned_key, witness
+
+    client = LedgerClient(url)
+    try:
+        key = pinned_key(state, verifier_key)
+        outcome = witness(state, key, client.checkpoint, lambda first, second: client.consistency_proof(first, second)["proof"])
+    except errors.LedgerError as exc:
+        _fail(f"WITNESS ALARM: {exc.detail}")
+    except ClientError as exc:
+        _fail(str(exc), as_json=True, problem=exc.problem)
+    before = outcome.previous.tree_size if outcome.previous else "nothing"
+    click.echo(f"OK: tree size {outcome.current.tree_size} extends {before}")
 
 
 @commands.command("checkpoint")

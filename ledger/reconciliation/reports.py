@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger import errors
-from ledger.crypto.canonical import format_timestamp
+from ledger.crypto.canonical import b64encode, format_timestamp
 from ledger.domain.entities import (
     CreditBlock,
     Loan,
@@ -45,6 +45,8 @@ from ledger.reconciliation.figures import (
 from ledger.reconciliation.source import ReportSource
 
 KINDS = ("project", "lender", "park", "reward-program", "summary")
+#: Names the method behind the figures; a change of method is a new name, so old reports stay verifiable.
+METHOD = "greenledger-reconciliation/v1: PCAF project finance on outstanding amounts, all vintages"
 TEN_THOUSAND = Decimal(10_000)
 
 
@@ -405,3 +407,19 @@ def build(kind: str, source: ReportSource, subject: str | None, as_of: datetime,
         raise errors.InvalidInput(f"a {kind} report needs a subject", field="subject")
     return builders[kind](source, subject, as_of, settings)
 
+
+
+def signed_body(report: Report, *, origin: str, tree_size: int, root_hash: bytes, as_of: datetime, settings: Settings) -> dict[str, Any]:
+    """The report as signed: what it reflects (origin, tree size, root, as-of time, method) and its content."""
+    return {
+        "kind": report.kind,
+        "subject": report.subject,
+        "origin": origin,
+        "tree_size": tree_size,
+        "root_hash": b64encode(root_hash),
+        "as_of": format_timestamp(as_of),
+        "method": METHOD,
+        "financing_grace_days": settings.financing_grace.days,
+        "figures": report.figures,
+        "exceptions": [f.as_json() for f in report.findings],
+    }

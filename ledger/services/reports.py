@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, TypeVar
 
 from ledger import errors
-from ledger.crypto.canonical import b64encode, canonical_json, format_timestamp
+from ledger.crypto.canonical import b64encode, canonical_json
 from ledger.domain.entities import Entity
 from ledger.domain.replay import replay_record
 from ledger.domain.state import MemoryState
@@ -20,8 +20,6 @@ from ledger.services.runtime import LedgerRuntime
 
 E = TypeVar("E", bound=Entity)
 
-#: Names the method behind the figures; a change of method is a new name, so old reports stay verifiable.
-METHOD = "greenledger-reconciliation/v1: PCAF project finance on outstanding amounts, all vintages"
 REPLAY_CHUNK = 5000
 
 
@@ -97,18 +95,7 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
         assert last is not None
         as_of = last.recorded_at
         report = reports.build(kind, source, subject, as_of, runtime.reconciliation)
-    body = {
-        "kind": report.kind,
-        "subject": report.subject,
-        "origin": identity.origin,
-        "tree_size": size,
-        "root_hash": b64encode(root),
-        "as_of": format_timestamp(as_of),
-        "method": METHOD,
-        "financing_grace_days": runtime.reconciliation.financing_grace.days,
-        "figures": report.figures,
-        "exceptions": [f.as_json() for f in report.findings],
-    }
+    body = reports.signed_body(report, origin=identity.origin, tree_size=size, root_hash=root, as_of=as_of, settings=runtime.reconciliation)
     signature = runtime.signing_key(identity).sign(canonical_json(body))
     return SignedReport(body, signature, report)
 

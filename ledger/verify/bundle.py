@@ -64,6 +64,7 @@ class VerificationReport:
     tree_size: int
     root_hash: bytes
     entries: int
+    as_of: datetime | None  # recorded_at of the last entry
     state: MemoryState = field(repr=False)
 
 
@@ -148,7 +149,7 @@ def verify_bundle(
         )
     if progress:
         progress(index)
-    return VerificationReport(origin, index, root, index, state)
+    return VerificationReport(origin, index, root, index, last_recorded, state)
 
 
 def _check_record(

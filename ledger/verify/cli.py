@@ -5,18 +5,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, Sequence
 
 from ledger import errors
 from ledger.verify.bundle import verify_bundle
+from ledger.verify.reports import check_report
 
 
-def run_verify(bundle: str, origin: str, verifier_key: str, *, kept: list[str] = [], as_json: bool = False) -> int:  # noqa: B006 - never mutated
-    """Verify ``bundle`` (a path, or - for stdin) and any checkpoint files kept; print the outcome; return the exit status."""
+def run_verify(
+    bundle: str,
+    origin: str,
+    verifier_key: str,
+    *,
+    kept: Sequence[str] = (),
+    signed_reports: Sequence[str] = (),
+    as_json: bool = False,
+) -> int:
+    """Verify ``bundle`` (a path, or - for stdin), the checkpoints kept and the signed reports given;
+    print the outcome; return the exit status."""
     stream: BinaryIO = sys.stdin.buffer if bundle == "-" else open(bundle, "rb")  # noqa: SIM115 - closed below
     try:
-        notes = [open(path, encoding="utf-8").read() for path in kept]
+        notes = [Path(path).read_text(encoding="utf-8") for path in kept]
         report = verify_bundle(stream, origin=origin, verifier_key=verifier_key, kept=notes, progress=_progress)
+        for path in signed_reports:
+            check_report(json.loads(Path(path).read_text(encoding="utf-8")), report, verifier_key)
     except errors.LedgerError as exc:
         index = getattr(exc, "index", None)
         if as_json:
@@ -27,7 +40,7 @@ def run_verify(bundle: str, origin: str, verifier_key: str, *, kept: list[str] =
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    outcome = {"ok": True, "origin": report.origin, "tree_size": report.tree_size, "root_hash": report.root_hash.hex()}
+    outcome = {"ok": True, "origin": report.origin, "tree_size": report.tree_size, "root_hash": report.root_hash.hex(), "reports": len(signed_reports)}
     if as_json:
         print(json.dumps(outcome))
     else:
@@ -46,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--origin", required=True, help="the log's origin, pinned out of band")
     parser.add_argument("--key", required=True, dest="verifier_key", help="the log's verifier key, pinned out of band")
     parser.add_argument("--checkpoint", action="append", default=[], dest="kept", help="a checkpoint note kept earlier (repeatable)")
+    parser.add_argument("--report", action="append", default=[], dest="signed_reports", help="a signed report to recompute and compare (repeatable)")
     parser.add_argument("--json", action="store_true", dest="as_json", help="print the outcome as JSON")
     args = parser.parse_args(argv)
-    return run_verify(args.bundle, args.origin, args.verifier_key, kept=args.kept, as_json=args.as_json)
+    return run_verify(args.bundle, args.origin, args.verifier_key, kept=args.kept, signed_reports=args.signed_reports, as_json=args.as_json)

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
+from werkzeug.serving import make_server
 
-from tests.conftest import FixedClock
+from ledger.crypto.signing import private_key_to_pem
+from tests.conftest import OPERATOR_KEY, FixedClock
 
 
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def live_url(app: Any) -> Iterator[str]:
+    """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def operator_pem(tmp_path: Path) -> Path:
+    path = tmp_path / "operator.pem"
+    path.write_bytes(private_key_to_pem(OPERATOR_KEY))
+    return path

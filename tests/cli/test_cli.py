@@ -4,40 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
-import threading
-from pathlib import Path
-from typing import Any, Iterator
 
-import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from ledger.cli import commands
-from ledger.crypto.signing import private_key_to_pem, raw_public_key, read_private_key_file, verify_envelope
 from ledger.crypto.checkpoint import verifier_key
+from ledger.crypto.signing import (
+    raw_public_key,
+    read_private_key_file,
+    verify_envelope,
+)
 from tests.api.test_submit import VERIFIER_KEY
 from tests.conftest import OPERATOR_KEY, ORIGIN
 from tests.helpers import party_payload, tree_size
-
-
-@pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-@pytest.fixture
-def operator_pem(tmp_path: Path) -> Path:
-    path = tmp_path / "operator.pem"
-    path.write_bytes(private_key_to_pem(OPERATOR_KEY))
-    return path
 
 
 def test_init_writes_private_keys_and_the_genesis_entry(make_app, empty_database_url):

@@ -1,0 +1,231 @@
+"""Offline verify benchmark: entries/s and peak memory of ``python -m ledger.verify`` on export bundles.
+
+A fresh ``greenledger serve`` (the harness's ``LedgerServer``) gets the demo programme loaded by
+``greenledger demo`` (as the reports benchmark does), then ``greenledger export`` writes the bundles:
+the whole log, and in full mode also a prefix (``--tree-size``) of about a tenth of it, so that the
+peak memory at two bundle sizes can be compared. The origin and verifier key come from ``GET /v1/log``.
+The server is stopped before anything is verified (the verifier is offline; nothing else runs).
+
+Each bundle is verified by ``python -m ledger.verify BUNDLE --origin O --key K --json`` as a subprocess
+under ``/usr/bin/time -v`` (or, without it, a small Python launcher that prints ``ru_maxrss``): wall
+time, CPU time and peak RSS. The answer must be ``{"ok": true, ...}`` with the expected tree size and
+origin; anything else is a failure (exit status 1). Speed and memory are reported, never asserted.
+
+Baseline: this run's Ed25519 verify ceiling, one core's raw verify rate (``bench.append.verify_rate``)
+times ``os.cpu_count()``; the goal in the issue is >= 0.8x. Memory: peak RSS at the whole log against
+the prefix (goal: about 1.0x, flat in bundle size).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.append import verify_rate
+from bench.registry import Context, benchmark
+from bench.report import BenchResult, Figure
+from bench.reports import _Client, run_cli
+from bench.servers import REPO, LedgerServer, ManagedProcess, _tail
+
+# Used when /usr/bin/time is missing: run the verifier's main() and report this process's peak RSS.
+_LAUNCHER = (
+    "import resource, sys\n"
+    "from ledger.verify.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "sys.stdout.flush()\n"
+    "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "print(f'maxrss_kb={usage.ru_maxrss} cpu_s={usage.ru_utime + usage.ru_stime}', file=sys.stderr)\n"
+    "sys.exit(status)\n"
+)
+
+
+def _time_binary() -> str | None:
+    found = shutil.which("time")
+    for candidate in ([found] if found else []) + ["/usr/bin/time"]:
+        if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _parse_time_v(text: str) -> dict[str, float]:
+    """The figures we use from GNU time's ``-v`` report."""
+    out: dict[str, float] = {}
+    patterns = {
+        "maxrss_kb": r"Maximum resident set size \(kbytes\): (\d+)",
+        "user_s": r"User time \(seconds\): ([\d.]+)",
+        "system_s": r"System time \(seconds\): ([\d.]+)",
+    }
+    for name, pattern in patterns.items():
+        found = re.search(pattern, text)
+        if found:
+            out[name] = float(found.group(1))
+    return out
+
+
+def run_verifier(bundle: Path, origin: str, verifier_key: str, *, workdir: Path, label: str, timeout: float) -> dict[str, Any]:
+    """Run the offline verifier on ``bundle`` in its own session; its JSON answer, wall/CPU time and peak RSS.
+
+    :raises RuntimeError: on a timeout (the process group is killed first), or when no peak RSS was reported.
+    """
+    args = [str(bundle), "--origin", origin, "--key", verifier_key, "--json"]
+    time_bin = _time_binary()
+    stdout_path = workdir / f"verify-{label}.out"
+    time_path = workdir / f"verify-{label}.time"
+    if time_bin:
+        argv = [time_bin, "-v", "-o", str(time_path), sys.executable, "-m", "ledger.verify", *args]
+    else:
+        argv = [sys.executable, "-c", _LAUNCHER, *args]
+    start = time.monotonic()
+    process = ManagedProcess(argv, env=dict(os.environ), cwd=REPO, log_path=stdout_path)
+    try:
+        process.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.stop(5)
+        raise RuntimeError(f"the verifier did not finish within {timeout:.0f} s on {bundle.name}:\n{_tail(stdout_path)}") from None
+    except BaseException:
+        process.stop(5)  # Ctrl-C or SIGTERM: no verifier outlives the benchmark
+        raise
+    wall = time.monotonic() - start
+    process.stop(5)
+    output = stdout_path.read_text(errors="replace")
+    if time_bin:
+        measured = _parse_time_v(time_path.read_text(errors="replace") if time_path.exists() else "")
+        tool = "/usr/bin/time -v"
+    else:
+        found = re.search(r"maxrss_kb=(\d+) cpu_s=([\d.]+)", output)
+        measured = {"maxrss_kb": float(found.group(1)), "user_s": float(found.group(2))} if found else {}
+        tool = "python launcher (ru_maxrss)"
+    if "maxrss_kb" not in measured:
+        raise RuntimeError(f"no peak RSS reported by {tool}:\n{_tail(stdout_path)}")
+    answer = None
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                pass
+            break
+    return {
+        "exit_status": process.proc.returncode,
+        "answer": answer,
+        "wall_s": wall,
+        "cpu_s": measured.get("user_s", 0.0) + measured.get("system_s", 0.0) if "user_s" in measured else None,
+        "peak_rss_mb": measured["maxrss_kb"] / 1024,
+        "measured_with": tool,
+        "output_tail": output[-500:],
+    }
+
+
+def _startup_s() -> float:
+    """Wall time of the verifier's start-up alone (``python -m ledger.verify --help``: interpreter and imports)."""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "ledger.verify", "--help"], cwd=REPO, capture_output=True, timeout=60, check=False)
+    return time.monotonic() - start
+
+
+@benchmark(
+    "verify",
+    description="offline verification of export bundles (python -m ledger.verify): entries/s vs the Ed25519 verify "
+    "ceiling, and peak RSS at two bundle sizes (memory flat in bundle size?)",
+    quick={"projects": 200, "loans": 1000, "tranches": 12, "prefixes": [], "load_timeout": 600.0, "verify_timeout": 600.0, "verify_seconds": 2.0},
+    full={
+        "projects": 2000, "loans": 49_000, "tranches": 12, "prefixes": [100_000],
+        "load_timeout": 3600.0, "verify_timeout": 3600.0, "verify_seconds": 2.0,
+    },
+)  # fmt: skip
+def verify_bench(ctx: Context) -> BenchResult:
+    p = ctx.params
+    result = BenchResult(ctx.name)
+    result.details["params"] = p
+    cores = os.cpu_count() or 1
+    single_core = verify_rate(p["verify_seconds"])
+    ceiling = single_core * cores
+    result.details["ed25519"] = {"single_core_per_s": round(single_core), "cores": cores, "ceiling_per_s": round(ceiling)}
+    ctx.say(f"Ed25519 verify: {single_core:.0f}/s on one core, ceiling {ceiling:.0f}/s on {cores}")
+
+    work = Path(tempfile.mkdtemp(prefix="greenledger-bench-verify-"))
+    try:
+        bundles: list[tuple[int, Path]] = []  # (tree size, file), smallest first
+        with LedgerServer() as ours:
+            ctx.say(f"greenledger serve ready on port {ours.port} in {ours.info['startup_s']} s ({ours.info['database']})")
+            demo_args = ["demo", "--projects", str(p["projects"]), "--loans", str(p["loans"]), "--tranches", str(p["tranches"])]
+            load_s, output = run_cli(ours, demo_args, timeout=p["load_timeout"], label="demo")
+            client = _Client(ours.port, timeout=60.0)
+            try:
+                log = client.json("/v1/log")
+            finally:
+                client.close()
+            origin, verifier_key, size = log["origin"], log["verifier_key"], int(log["tree_size"])
+            loaded = re.search(r"(\d+) entries (loaded|already present)", output)
+            entries = int(loaded.group(1)) if loaded else size - 1
+            if not loaded:
+                result.errors.append(f"greenledger demo printed no entry count: {output[-300:]!r}")
+            ctx.say(f"demo loaded: {entries} entries in {load_s:.1f} s ({entries / load_s:.0f}/s); log size {size}")
+            result.details["demo"] = {"args": demo_args, "entries": entries, "tree_size": size, "load_s": round(load_s, 2)}
+            result.details["log"] = {"origin": origin, "verifier_key": verifier_key, "tree_size": size}
+
+            exports: dict[str, Any] = {}
+            for prefix in [s for s in p["prefixes"] if s < size] + [None]:
+                want = size if prefix is None else prefix
+                path = work / f"bundle-{want}.jsonl"
+                args = ["export", str(path)] + ([] if prefix is None else ["--tree-size", str(prefix)])
+                export_s, _ = run_cli(ours, args, timeout=p["load_timeout"], label=f"export-{want}")
+                mb = path.stat().st_size / 1e6
+                ctx.say(f"exported {want} entries in {export_s:.1f} s ({mb:,.0f} MB)")
+                exports[str(want)] = {"export_s": round(export_s, 2), "bytes": path.stat().st_size}
+                bundles.append((want, path))
+            result.details["exports"] = exports
+        result.details["server"] = dict(ours.info)
+        result.errors.extend(ours.problems)
+        # The server (and its PostgreSQL) is stopped: the verifier has the machine to itself.
+
+        startup = _startup_s()
+        result.details["verifier_startup_s"] = round(startup, 2)
+        measured: dict[int, dict[str, Any]] = {}
+        for want, path in bundles:
+            run = run_verifier(path, origin, verifier_key, workdir=work, label=str(want), timeout=p["verify_timeout"])
+            answer = run["answer"] or {}
+            good = run["exit_status"] == 0 and answer.get("ok") is True and answer.get("tree_size") == want and answer.get("origin") == origin
+            if not good:
+                result.errors.append(
+                    f"verify of the {want}-entry bundle: exit {run['exit_status']}, answer {answer or run['output_tail']!r} "
+                    f"(expected ok true, tree_size {want}, origin {origin!r})"
+                )
+            run["entries_per_s"] = want / run["wall_s"]
+            run["cores_used"] = (run["cpu_s"] / run["wall_s"]) if run["cpu_s"] is not None else None
+            result.runs[f"verify {want:,} entries"] = {"sent": 1, "accepted": int(good), "failed": int(not good), **{
+                k: (round(v, 3) if isinstance(v, float) else v) for k, v in run.items() if k != "output_tail"
+            }}  # fmt: skip
+            measured[want] = run
+            cpu = f", CPU {run['cpu_s']:.1f} s ({run['cores_used']:.2f} cores)" if run["cpu_s"] is not None else ""
+            ctx.say(
+                f"verify {want} entries: {'ok' if good else 'FAILED'} in {run['wall_s']:.1f} s "
+                f"({run['entries_per_s']:,.0f} entries/s{cpu}), peak RSS {run['peak_rss_mb']:.0f} MB"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    label = f"Ed25519 verify ceiling ({cores} cores)"
+    for want, run in measured.items():
+        figures = [
+            Figure(f"verify {want:,} entries (wall {run['wall_s']:.1f} s)", run["entries_per_s"], "entries/s", ceiling, label, goal=">= 0.8x ceiling"),
+            Figure(f"verify {want:,} entries: peak RSS", run["peak_rss_mb"], "MB", None, f"measured with {run['measured_with']}"),
+        ]  # fmt: skip
+        result.figures += figures
+    if len(measured) > 1:
+        small, big = min(measured), max(measured)
+        result.figures.append(
+            Figure(
+                f"peak RSS at {big:,} vs {small:,} entries", measured[big]["peak_rss_mb"], "MB", measured[small]["peak_rss_mb"],
+                f"peak RSS verifying {small:,} entries", goal="~1.0x (flat)",
+            )
+        )  # fmt: skip
+    return result
