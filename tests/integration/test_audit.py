@@ -190,3 +190,20 @@ def test_a_rewritten_tail_is_caught_against_a_checkpoint_kept_before(app, prog, 
     with pytest.raises(errors.VerificationFailed) as failure:
         _verify(lines, kept=[kept])  # ...but not an extension of what the auditor saw
     assert failure.value.index == size - 1 and "forked" in failure.value.detail
+
+
+def test_a_clean_export_of_the_demo_verifies_and_its_reports_recompute(app, database_url, tmp_path):
+    from ledger.crypto.signing import private_key_to_pem
+    from ledger.verify.reports import check_report
+    from tests.conftest import OPERATOR_KEY
+
+    config = app.extensions["ledger_config"]
+    config.operator_key_path.parent.mkdir(parents=True)
+    config.operator_key_path.write_bytes(private_key_to_pem(OPERATOR_KEY))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["ledger", "demo", "--projects", "12", "--loans", "20"]).exit_code == 0
+    verified = _verify(_bundle(app))
+    client = app.test_client()
+    assert verified.tree_size == client.get("/v1/log").get_json()["tree_size"]
+    for url in ("/v1/reports/summary", "/v1/reports/lenders/icbc-sichuan", "/v1/reports/parks/tianfu-hq", "/v1/reports/reward-programs/nzc-rewards-2025"):
+        check_report(client.get(url).get_json(), verified, VERIFIER_KEY)  # raises unless byte-equal
