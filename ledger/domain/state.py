@@ -51,11 +51,9 @@ class MemoryState:
         return value  # type: ignore[return-value]
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
-        return [
-            e  # type: ignore[misc]
-            for e in self._entities.get(kind, {}).values()
-            if all(getattr(e, name) == value for name, value in equals.items())
-        ]
+        """In key order, as the database returns them: reports must come out byte-identical either way."""
+        found = [e for e in self._entities.get(kind, {}).values() if all(getattr(e, name) == value for name, value in equals.items())]
+        return sorted(found, key=lambda e: e.key)  # type: ignore[return-value]
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
         table = self._entities.get(kind, {})
