@@ -43,6 +43,8 @@ class MemoryState:
 
     def __init__(self) -> None:
         self._entities: dict[type[Entity], dict[Any, Entity]] = {}
+        # (kind, field) -> field value -> keys: what the database's indexes do for ``find``.
+        self._indexes: dict[tuple[type[Entity], str], dict[Any, set[Any]]] = {}
         self._block_starts: list[int] = []
         self._entries: dict[int, EntryView] = {}
 
@@ -52,7 +54,13 @@ class MemoryState:
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         """In key order, as the database returns them: reports must come out byte-identical either way."""
-        found = [e for e in self._entities.get(kind, {}).values() if all(getattr(e, name) == value for name, value in equals.items())]
+        table = self._entities.get(kind, {})
+        candidates: Iterable[Entity] = table.values()
+        indexed = [name for name in equals if name in kind.INDEXED]
+        if indexed:
+            keys = self._indexes.get((kind, indexed[0]), {}).get(equals[indexed[0]], set())
+            candidates = [table[k] for k in keys]
+        found = [e for e in candidates if all(getattr(e, name) == value for name, value in equals.items())]
         return sorted(found, key=lambda e: e.key)  # type: ignore[return-value]
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
@@ -77,9 +85,16 @@ class MemoryState:
 
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
-            table = self._entities.setdefault(type(entity), {})
-            if isinstance(entity, CreditBlock) and entity.start not in table:
+            kind = type(entity)
+            table = self._entities.setdefault(kind, {})
+            previous = table.get(entity.key)
+            if isinstance(entity, CreditBlock) and previous is None:
                 bisect.insort(self._block_starts, entity.start)
+            for name in kind.INDEXED:
+                index = self._indexes.setdefault((kind, name), {})
+                if previous is not None:
+                    index[getattr(previous, name)].discard(entity.key)
+                index.setdefault(getattr(entity, name), set()).add(entity.key)
             table[entity.key] = entity
 
     def all(self, kind: type[E]) -> list[E]:
