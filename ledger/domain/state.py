@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar
 
 from ledger.domain.entities import Correction, CreditBlock, Entity
 
@@ -41,7 +41,10 @@ class LedgerState(Protocol):
 class MemoryState:
     """The whole state in dictionaries: for replays (rebuild checks, offline verification, tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: Callable[[int], bool] | None = None) -> None:
+        """:param remember: which entries' views to keep for later corrections (all by default); a
+            verifier that knows which indices the log corrects keeps only those, so memory stays flat."""
+        self._remember = remember
         self._entities: dict[type[Entity], dict[Any, Entity]] = {}
         # (kind, field) -> field value -> keys: what the database's indexes do for ``find``.
         self._indexes: dict[tuple[type[Entity], str], dict[Any, set[Any]]] = {}
@@ -81,7 +84,8 @@ class MemoryState:
         return in_force(self._entries.get(index), self.get(Correction, index))
 
     def record_entry(self, view: EntryView) -> None:
-        self._entries[view.index] = view
+        if self._remember is None or self._remember(view.index):
+            self._entries[view.index] = view
 
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:

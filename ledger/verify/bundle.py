@@ -68,6 +68,18 @@ class VerificationReport:
     state: MemoryState = field(repr=False)
 
 
+def corrected_indices(lines: Iterable[bytes]) -> set[int]:
+    """The indices that the bundle's entry.corrected entries name (a cheap first pass over a file)."""
+    found = set()
+    for line in lines:
+        if b'"type":"entry.corrected"' in line:
+            try:
+                found.add(int(json.loads(line)["envelope"]["payload"]["corrects"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a malformed line; the verifying pass reports it
+    return found
+
+
 def _json_line(line: bytes, what: str, index: int | None) -> Any:
     try:
         return json.loads(line)
@@ -81,6 +93,7 @@ def verify_bundle(
     origin: str,
     verifier_key: str,
     kept: Iterable[str] = (),
+    corrected: set[int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
     """Verify a bundle against the two pinned trust anchors: the log's origin and its verifier key.
@@ -88,6 +101,9 @@ def verify_bundle(
     :param lines: the bundle's lines (trailing newlines are ignored).
     :param kept: checkpoint notes the auditor kept from earlier; the bundle's log must extend each one
         (a log rewritten behind them, even with a fresh valid checkpoint, fails at their size).
+    :param corrected: the indices the bundle's entry.corrected entries name (``corrected_indices``), when
+        known: only those entries are remembered for replaying corrections, so memory does not grow with
+        the log's length. None remembers every entry (a stream that cannot be read twice).
     :param progress: called with the number of entries checked so far, every 1,000 entries.
     :returns: what was verified, with the replayed state (for recomputing reports).
     :raises VerificationFailed: naming the first index at fault and why.
@@ -106,7 +122,7 @@ def verify_bundle(
     head = _json_line(next(iterator, b"").rstrip(b"\n"), "the manifest", None)
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         raise errors.VerificationFailed(f"not a {FORMAT} bundle")
-    state = MemoryState()
+    state = MemoryState(remember=None if corrected is None else corrected.__contains__)
     frontier = MerkleFrontier()
     index = 0
     last_recorded: datetime | None = None

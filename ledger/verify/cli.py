@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Sequence
 
 from ledger import errors
-from ledger.verify.bundle import verify_bundle
+from ledger.verify.bundle import corrected_indices, verify_bundle
 from ledger.verify.reports import check_report
 
 
@@ -27,7 +27,11 @@ def run_verify(
     stream: BinaryIO = sys.stdin.buffer if bundle == "-" else open(bundle, "rb")  # noqa: SIM115 - closed below
     try:
         notes = [Path(path).read_text(encoding="utf-8") for path in kept]
-        report = verify_bundle(stream, origin=origin, verifier_key=verifier_key, kept=notes, progress=_progress)
+        corrected = None
+        if stream is not sys.stdin.buffer:  # a file can be read twice: remember only corrected entries
+            corrected = corrected_indices(stream)
+            stream.seek(0)
+        report = verify_bundle(stream, origin=origin, verifier_key=verifier_key, kept=notes, corrected=corrected, progress=_progress)
         for path in signed_reports:
             check_report(json.loads(Path(path).read_text(encoding="utf-8")), report, verifier_key)
     except errors.LedgerError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 import sys
 from pathlib import Path
 
@@ -39,8 +40,8 @@ def _bundle(app) -> list[bytes]:
     return list(export_bundle(app.extensions["ledger"]))
 
 
-def _verify(lines, kept=()):
-    return verify_bundle(lines, origin=ORIGIN, verifier_key=VERIFIER_KEY, kept=kept)
+def _verify(lines, kept=(), corrected=None):
+    return verify_bundle(lines, origin=ORIGIN, verifier_key=VERIFIER_KEY, kept=kept, corrected=corrected)
 
 
 def _superuser(database_url: str) -> psycopg.Connection:
@@ -207,3 +208,17 @@ def test_a_clean_export_of_the_demo_verifies_and_its_reports_recompute(app, data
     assert verified.tree_size == client.get("/v1/log").get_json()["tree_size"]
     for url in ("/v1/reports/summary", "/v1/reports/lenders/icbc-sichuan", "/v1/reports/parks/tianfu-hq", "/v1/reports/reward-programs/nzc-rewards-2025"):
         check_report(client.get(url).get_json(), verified, VERIFIER_KEY)  # raises unless byte-equal
+
+
+def test_the_verifier_remembers_only_the_entries_the_log_corrects(app, prog):
+    from ledger.verify.bundle import corrected_indices
+
+    disbursed = _index_of(app, "loan.disbursed")
+    prog.ok("bank-a", "entry.corrected", {"corrects": disbursed, "reason": "typo", "payload": prog.movement("L1", "30.00")})
+    lines = _bundle(app)
+    assert corrected_indices(lines) == {disbursed}
+    report = _verify(lines, corrected={disbursed})  # the correction still replays against the remembered entry
+    from ledger.domain.entities import Loan
+
+    assert report.state.get(Loan, "L1").disbursed == Decimal("30.00")
+    assert set(report.state._entries) == {disbursed}
