@@ -11,6 +11,7 @@ never decreasing, every envelope's signature against the keys the log itself reg
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterable
 from ledger import errors
 from ledger.crypto.canonical import b64decode, canonical_json, parse_timestamp
 from ledger.crypto.checkpoint import parse_verifier_key, verify_checkpoint
-from ledger.crypto.signing import verify_envelope
+from ledger.crypto.signing import verify_signature
 from ledger.domain.catalog import GENESIS
 from ledger.domain.entities import PartyKey
 from ledger.domain.replay import replay_record
@@ -26,6 +27,53 @@ from ledger.domain.state import MemoryState
 from ledger.merkle.hashing import EMPTY_ROOT, leaf_hash, node_hash
 
 FORMAT = "greenledger-bundle/1"
+#: Signatures sent to a worker process at a time.
+SIGNATURE_BATCH = 2000
+
+
+def _first_bad_signature(batch: list[tuple[int, bytes, bytes, bytes]]) -> int | None:
+    """The index of the first signature in ``batch`` that does not verify (runs in a worker process)."""
+    for index, message, signature, public_key in batch:
+        try:
+            verify_signature(message, signature, public_key)
+        except errors.LedgerError:
+            return index
+    return None
+
+
+class SignatureChecks:
+    """Ed25519 checks inline (one job) or in batches on worker processes (several), so signatures,
+    the costliest part of verification, use every core while the rules replay in order."""
+
+    def __init__(self, jobs: int) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+        self._batch: list[tuple[int, bytes, bytes, bytes]] = []
+        self._pending: list[Future[int | None]] = []
+
+    def check(self, index: int, message: bytes, signature: bytes, public_key: bytes) -> None:
+        if self._pool is None:
+            if _first_bad_signature([(index, message, signature, public_key)]) is not None:
+                raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=index)
+            return
+        self._batch.append((index, message, signature, public_key))
+        if len(self._batch) >= SIGNATURE_BATCH:
+            self._pending.append(self._pool.submit(_first_bad_signature, self._batch))
+            self._batch = []
+
+    def first_failure(self) -> int | None:
+        """Wait for every batch sent; the smallest index whose signature failed, if any."""
+        if self._pool is None:
+            return None
+        if self._batch:
+            self._pending.append(self._pool.submit(_first_bad_signature, self._batch))
+            self._batch = []
+        failures = [index for index in (future.result() for future in self._pending) if index is not None]
+        self._pending = []
+        return min(failures, default=None)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def manifest(origin: str, tree_size: int, verifier_key: str) -> bytes:
@@ -94,6 +142,7 @@ def verify_bundle(
     verifier_key: str,
     kept: Iterable[str] = (),
     corrected: set[int] | None = None,
+    jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
     """Verify a bundle against the two pinned trust anchors: the log's origin and its verifier key.
@@ -104,10 +153,33 @@ def verify_bundle(
     :param corrected: the indices the bundle's entry.corrected entries name (``corrected_indices``), when
         known: only those entries are remembered for replaying corrections, so memory does not grow with
         the log's length. None remembers every entry (a stream that cannot be read twice).
+    :param jobs: worker processes for signature checks (1: check them inline).
     :param progress: called with the number of entries checked so far, every 1,000 entries.
     :returns: what was verified, with the replayed state (for recomputing reports).
     :raises VerificationFailed: naming the first index at fault and why.
     """
+    signatures = SignatureChecks(jobs)
+    try:
+        report = _verify(lines, origin, verifier_key, kept, corrected, signatures, progress)
+    except errors.VerificationFailed as exc:
+        bad = signatures.first_failure()
+        if bad is not None and (exc.index is None or bad <= exc.index):  # a bad signature explains the rest
+            raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=bad) from None
+        raise
+    finally:
+        signatures.close()
+    return report
+
+
+def _verify(
+    lines: Iterable[bytes],
+    origin: str,
+    verifier_key: str,
+    kept: Iterable[str],
+    corrected: set[int] | None,
+    signatures: SignatureChecks,
+    progress: Callable[[int], None] | None,
+) -> VerificationReport:
     key_name, _, checkpoint_public_key = parse_verifier_key(verifier_key)
     if key_name != origin:
         raise errors.VerificationFailed(f"the verifier key is for {key_name!r}, not the pinned origin {origin!r}")
@@ -137,7 +209,7 @@ def verify_bundle(
         if isinstance(value, dict) and set(value) == {"checkpoint"}:
             note = value["checkpoint"]
             continue
-        last_recorded = _check_record(value, line, index, last_recorded, origin, checkpoint_public_key, state)
+        last_recorded = _check_record(value, line, index, last_recorded, origin, checkpoint_public_key, state, signatures)
         frontier.append(leaf_hash(line))
         index += 1
         if index in checkpoints_kept and frontier.root() != checkpoints_kept[index]:
@@ -149,6 +221,9 @@ def verify_bundle(
             progress(index)
     if note is None:
         raise errors.VerificationFailed("the bundle ends without its checkpoint", index=index)
+    bad = signatures.first_failure()
+    if bad is not None:
+        raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=bad)
     beyond = [size for size in checkpoints_kept if size > index]
     if beyond:
         raise errors.VerificationFailed(f"the bundle holds {index} entries, fewer than a kept checkpoint's {max(beyond)}: the log shrank")
@@ -176,6 +251,7 @@ def _check_record(
     origin: str,
     checkpoint_public_key: bytes,
     state: MemoryState,
+    signatures: SignatureChecks,
 ) -> datetime:
     def fail(reason: str) -> errors.VerificationFailed:
         return errors.VerificationFailed(reason, index=index)
@@ -205,7 +281,11 @@ def _check_record(
         # The line is canonical (checked above), so the envelope's canonical bytes, which the party
         # signed, sit between '{"envelope":' and the last ',"index":'; no need to encode them again.
         envelope_bytes = line[len(b'{"envelope":') : line.rindex(b',"index":')]
-        verify_envelope(envelope, record["signature"], public_key, canonical=envelope_bytes)
+        try:
+            signature = b64decode(record["signature"], field="signature", length=64)
+        except errors.InvalidBase64 as exc:
+            raise fail(f"invalid-signature: {exc.detail}") from None
+        signatures.check(index, envelope_bytes, signature, public_key)
         replay_record(state, record, trusted=True)
     except errors.VerificationFailed:
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ def run_verify(
     *,
     kept: Sequence[str] = (),
     signed_reports: Sequence[str] = (),
+    jobs: int | None = None,
     as_json: bool = False,
 ) -> int:
     """Verify ``bundle`` (a path, or - for stdin), the checkpoints kept and the signed reports given;
@@ -31,7 +33,9 @@ def run_verify(
         if stream is not sys.stdin.buffer:  # a file can be read twice: remember only corrected entries
             corrected = corrected_indices(stream)
             stream.seek(0)
-        report = verify_bundle(stream, origin=origin, verifier_key=verifier_key, kept=notes, corrected=corrected, progress=_progress)
+        report = verify_bundle(
+            stream, origin=origin, verifier_key=verifier_key, kept=notes, corrected=corrected, jobs=jobs or os.cpu_count() or 1, progress=_progress
+        )
         for path in signed_reports:
             check_report(json.loads(Path(path).read_text(encoding="utf-8")), report, verifier_key)
     except errors.LedgerError as exc:
@@ -64,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", required=True, dest="verifier_key", help="the log's verifier key, pinned out of band")
     parser.add_argument("--checkpoint", action="append", default=[], dest="kept", help="a checkpoint note kept earlier (repeatable)")
     parser.add_argument("--report", action="append", default=[], dest="signed_reports", help="a signed report to recompute and compare (repeatable)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for signature checks (default: one per core)")
     parser.add_argument("--json", action="store_true", dest="as_json", help="print the outcome as JSON")
     args = parser.parse_args(argv)
-    return run_verify(args.bundle, args.origin, args.verifier_key, kept=args.kept, signed_reports=args.signed_reports, as_json=args.as_json)
+    return run_verify(
+        args.bundle, args.origin, args.verifier_key, kept=args.kept, signed_reports=args.signed_reports, jobs=args.jobs, as_json=args.as_json
+    )

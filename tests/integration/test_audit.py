@@ -222,3 +222,17 @@ def test_the_verifier_remembers_only_the_entries_the_log_corrects(app, prog):
 
     assert report.state.get(Loan, "L1").disbursed == Decimal("30.00")
     assert set(report.state._entries) == {disbursed}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_signatures_checked_on_worker_processes_name_the_same_first_index(app, prog, database_url, jobs):
+    index = _index_of(app, "reduction.verified")
+    record = prog.get(f"/v1/entries/{index}")["record"]
+    record["signature"] = sign_envelope(record["envelope"], party_key("mrv-2"))["signature"]
+    from ledger.crypto.canonical import canonical_json
+
+    with _superuser(database_url) as conn:
+        conn.execute("UPDATE entries SET record = %s WHERE idx = %s", (canonical_json(record), index))
+    with pytest.raises(errors.VerificationFailed) as failure:
+        verify_bundle(_bundle(app), origin=ORIGIN, verifier_key=VERIFIER_KEY, jobs=jobs)
+    assert failure.value.index == index and "invalid-signature" in failure.value.detail
