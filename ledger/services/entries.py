@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -139,6 +141,42 @@ def _check_signature(p: _Prepared, public_key: bytes) -> None:
     p.signature_checked = True
 
 
+#: Batches at least this large have their signatures checked on several threads (OpenSSL releases the GIL).
+PARALLEL_SIGNATURES = 64
+_SIGNATURE_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _signature_pool() -> ThreadPoolExecutor:
+    global _SIGNATURE_POOL
+    with _POOL_LOCK:
+        if _SIGNATURE_POOL is None:  # created lazily, so each forked gunicorn worker makes its own
+            _SIGNATURE_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="signatures")
+        return _SIGNATURE_POOL
+
+
+def _first_signature_problem(items: Sequence[tuple[_Prepared, bytes]]) -> errors.LedgerError | None:
+    for p, public_key in items:
+        try:
+            _check_signature(p, public_key)
+        except errors.LedgerError as exc:
+            return exc
+    return None
+
+
+def _check_signatures(items: Sequence[tuple[_Prepared, bytes]]) -> None:
+    """Check the signatures of ``items``; the first failure in submission order is raised."""
+    if len(items) < PARALLEL_SIGNATURES:
+        problem = _first_signature_problem(items)
+    else:
+        size = -(-len(items) // (os.cpu_count() or 1))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        # map keeps the chunks' order, so the first problem found is the first in the batch.
+        problem = next((found for found in _signature_pool().map(_first_signature_problem, chunks) if found), None)
+    if problem is not None:
+        raise problem
+
+
 @dataclass
 class _Submission:
     """What one request asks to append, waiting for its turn under the append lock."""
@@ -188,10 +226,8 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
     # Signatures by keys registered before are checked here, outside the lock; whether the key is still
     # live, and whether a nonce was used before, is decided under the lock.
     registered = _registered_keys(runtime, (p.submission.key_id for p in prepared))
-    for p in prepared:
-        party_id, public_key = registered.get(p.submission.key_id, (None, b""))
-        if party_id == p.submission.signer:
-            _check_signature(p, public_key)
+    known = [(p, registered[p.submission.key_id][1]) for p in prepared if registered.get(p.submission.key_id, ("",))[0] == p.submission.signer]
+    _check_signatures(known)
     return _committer(runtime).submit(Ticket(_Submission(prepared), len(prepared)))
 
 

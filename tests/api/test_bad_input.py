@@ -170,3 +170,14 @@ def test_envelope_signed_by_make_envelope_has_the_documented_shape():
     assert set(signed) == {"envelope", "signature"}
     assert set(signed["envelope"]) == {"v", "type", "signer", "key", "signed_at", "nonce", "payload"}
     assert signed["envelope"]["signed_at"] == "2026-11-24T10:00:00.000000Z"
+
+
+def test_a_large_batch_names_its_first_bad_signature(client, sign):
+    """Signatures of large batches are checked on several threads; the first failure in order is reported."""
+    entries = [sign("party.registered", party_payload(f"bank-{i}", ["lender"])) for i in range(120)]
+    for bad in (90, 70):
+        entries[bad]["signature"] = entries[bad - 1]["signature"]
+    response = client.post("/v1/entries/batch", json={"entries": entries})
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "entries[70].signature"
+    assert tree_size(client) == 1
