@@ -13,7 +13,7 @@ from ledger.crypto import canonical
 from ledger.domain.identifiers import KEY_ID_PATTERN, PARTY_ID_PATTERN
 
 
-class _ReraisingField(fields.Field):
+class _ReraisingField(fields.Field[Any]):
     """Turns ledger format errors into marshmallow ValidationErrors with the same message."""
 
     def __init__(self, *, openapi: dict[str, Any], **kwargs: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar, cast
 
 from ledger.domain.entities import Correction, CreditBlock, Entity
 
@@ -64,7 +64,7 @@ class MemoryState:
             keys = self._indexes.get((kind, indexed[0]), {}).get(equals[indexed[0]], set())
             candidates = [table[k] for k in keys]
         found = [e for e in candidates if all(getattr(e, name) == value for name, value in equals.items())]
-        return sorted(found, key=lambda e: e.key)  # type: ignore[return-value]
+        return cast(list[E], sorted(found, key=lambda e: e.key))
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
         table = self._entities.get(kind, {})
@@ -102,7 +102,7 @@ class MemoryState:
             table[entity.key] = entity
 
     def all(self, kind: type[E]) -> list[E]:
-        return sorted(self._entities.get(kind, {}).values(), key=lambda e: e.key)  # type: ignore[arg-type,return-value]
+        return cast(list[E], sorted(self._entities.get(kind, {}).values(), key=lambda e: e.key))
 
 
 def in_force(view: EntryView | None, correction: Correction | None) -> EntryView | None:

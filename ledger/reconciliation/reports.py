@@ -185,7 +185,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
             sub["outstanding"] += loan.outstanding
             sub["factor"] += line.factor
             sub["financed"] += line.financed_reductions
-    lines.sort(key=lambda line: line["loan_id"])
+    lines.sort(key=lambda line: str(line["loan_id"]))
     figures = {
         "lender": lender,
         "loans": lines,
@@ -355,8 +355,8 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
     findings: list[Finding] = []
     for park in parks:
         findings += statistics_findings(park, statistics[park.park_id], as_of)
-    for p in sorted(books.projects):
-        findings += project_findings(books, p, as_of, settings)
+    for project_id in sorted(books.projects):
+        findings += project_findings(books, project_id, as_of, settings)
     findings += reward_findings(
         [d for ds in books.rewards.values() for d in ds], {p.program_id: p for p in programs}, {v.verification_id: v for v in all_verifications}
     )

@@ -314,8 +314,9 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
             uow.commit()
         else:
             uow.rollback()
-            checkpoint = uow.log.latest_checkpoint()  # every accepted submission was a retry
-            assert checkpoint is not None
+            latest = uow.log.latest_checkpoint()  # every accepted submission was a retry
+            assert latest is not None
+            checkpoint = latest
         stored = _lookup_recorded(uow, [p for _, s, _ in accepted for p in s.prepared], {(e.signer, e.nonce): e for e in new_entries})
         all_receipts = iter(_receipts(uow, [stored[_nonce_key(p)] for _, s, _ in accepted for p in s.prepared], checkpoint, known_nodes))
         for ticket, submission, pending in accepted:
