@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from ledger import errors
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
-from ledger.services.proofs import range_hashes
+from ledger.services.proofs import check_tree_size, range_hashes
 from ledger.services.runtime import LedgerRuntime
+from ledger.services.scan import log_chunks
 from ledger.verify.bundle import checkpoint_line, manifest
 
 CHUNK = 5000
@@ -27,8 +27,7 @@ def export_bundle(runtime: LedgerRuntime, *, tree_size: int | None = None, progr
         latest = uow.log.latest_checkpoint()
         assert latest is not None  # identity() found the genesis entry
         size = latest.tree_size if tree_size is None else tree_size
-        if not 0 < size <= latest.tree_size:
-            raise errors.TreeSizeOutOfRange(f"tree_size must be between 1 and the log's size {latest.tree_size}", field="tree_size")
+        check_tree_size(size, latest.tree_size, "tree_size")
         if size == latest.tree_size:
             note = latest.note
         else:
@@ -36,10 +35,10 @@ def export_bundle(runtime: LedgerRuntime, *, tree_size: int | None = None, progr
             note = sign_checkpoint(Checkpoint(identity.origin, size, root), runtime.signing_key(identity))
         yield manifest(identity.origin, size, identity.verifier_key) + b"\n"
         done = 0
-        while done < size:
-            for entry in uow.log.list(after=done - 1, before=size, limit=CHUNK, entry_type=None, signer=None):
+        for entries in log_chunks(uow.log, size, CHUNK):
+            for entry in entries:
                 yield entry.record + b"\n"
-                done += 1
+            done += len(entries)
             if progress:
                 progress(done, size)
         yield checkpoint_line(note) + b"\n"

@@ -28,7 +28,8 @@ def range_hashes(
     return [memo[r] for r in ranges]
 
 
-def _check_size(tree_size: int, current: int, field: str) -> None:
+def check_tree_size(tree_size: int, current: int, field: str) -> None:
+    """:raises TreeSizeOutOfRange: unless 0 < tree_size <= current (the log's size), naming ``field``."""
     if not 0 < tree_size <= current:
         raise errors.TreeSizeOutOfRange(f"{field} must be between 1 and the log's size {current}", field=field)
 
@@ -38,7 +39,7 @@ def inclusion_proof(log: LogRepository, index: int, tree_size: int) -> list[byte
 
     :raises TreeSizeOutOfRange: when the tree is larger than the log or the index not below the size.
     """
-    _check_size(tree_size, log.size(), "tree_size")
+    check_tree_size(tree_size, log.size(), "tree_size")
     if not 0 <= index < tree_size:
         raise errors.TreeSizeOutOfRange(f"index {index} is not in a tree of size {tree_size}", field="index")
     return range_hashes(log, merkle.inclusion_proof_ranges(index, tree_size))
@@ -49,7 +50,7 @@ def consistency_proof(log: LogRepository, first: int, second: int) -> list[bytes
 
     :raises TreeSizeOutOfRange: unless 0 < first <= second <= the log's size.
     """
-    _check_size(second, log.size(), "second")
+    check_tree_size(second, log.size(), "second")
     if not 0 < first <= second:
         raise errors.TreeSizeOutOfRange("first must be between 1 and second", field="first")
     return range_hashes(log, merkle.consistency_proof_ranges(first, second))

@@ -6,6 +6,7 @@ from typing import Callable
 
 from ledger.domain.replay import replay_record
 from ledger.services.runtime import LedgerRuntime
+from ledger.services.scan import log_chunks
 from ledger.services.state import StagedState
 
 
@@ -23,12 +24,12 @@ def rebuild_projections(runtime: LedgerRuntime, *, chunk: int = 2000, progress: 
         size = uow.log.lock_head().size
         uow.projections.clear()
         done = 0
-        while done < size:
+        for entries in log_chunks(uow.log, size, chunk):
             # A fresh stage per chunk keeps memory flat; earlier chunks are already in the tables.
             state = StagedState.over_database(uow.projections, uow.log)
-            for entry in uow.log.list(after=done - 1, before=size, limit=chunk, entry_type=None, signer=None):
+            for entry in entries:
                 replay_record(state, entry.record_json(), trusted=True)
-                done += 1
+            done += len(entries)
             state.flush(uow.projections)
             if progress:
                 progress(done, size)

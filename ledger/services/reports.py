@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from typing import Any, Iterable, TypeVar
 
-from ledger import errors
 from ledger.crypto.canonical import b64encode, canonical_json
 from ledger.domain.entities import Entity
 from ledger.domain.replay import replay_record
@@ -15,8 +14,9 @@ from ledger.domain.state import MemoryState
 from ledger.reconciliation import reports
 from ledger.reconciliation.reports import Report
 from ledger.services.ports import ProjectionRepository, UnitOfWork
-from ledger.services.proofs import range_hashes
+from ledger.services.proofs import check_tree_size, range_hashes
 from ledger.services.runtime import LedgerRuntime
+from ledger.services.scan import log_chunks
 
 E = TypeVar("E", bound=Entity)
 
@@ -64,11 +64,9 @@ class SignedReport:
 def _replayed(uow: UnitOfWork, tree_size: int) -> MemoryState:
     """The projections as the first ``tree_size`` entries made them, rebuilt in memory."""
     state = MemoryState()
-    done = 0
-    while done < tree_size:
-        for entry in uow.log.list(after=done - 1, before=tree_size, limit=REPLAY_CHUNK, entry_type=None, signer=None):
+    for entries in log_chunks(uow.log, tree_size, REPLAY_CHUNK):
+        for entry in entries:
             replay_record(state, entry.record_json(), trusted=True)
-            done += 1
     return state
 
 
@@ -86,11 +84,10 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
         if tree_size is None or tree_size == latest.tree_size:
             size, root = latest.tree_size, latest.root_hash
             source: Any = DatabaseSource(uow.projections)
-        elif 0 < tree_size < latest.tree_size:
+        else:
+            check_tree_size(tree_size, latest.tree_size, "tree_size")
             size, root = tree_size, range_hashes(uow.log, [(0, tree_size)])[0]
             source = _replayed(uow, tree_size)
-        else:
-            raise errors.TreeSizeOutOfRange(f"tree_size must be between 1 and the log's size {latest.tree_size}", field="tree_size")
         last = uow.log.get(size - 1)
         assert last is not None
         as_of = last.recorded_at

@@ -236,3 +236,12 @@ def test_signatures_checked_on_worker_processes_name_the_same_first_index(app, p
     with pytest.raises(errors.VerificationFailed) as failure:
         verify_bundle(_bundle(app), origin=ORIGIN, verifier_key=VERIFIER_KEY, jobs=jobs)
     assert failure.value.index == index and "invalid-signature" in failure.value.detail
+
+
+def test_a_deleted_last_row_still_ends_the_export_and_fails_verification(app, prog, database_url):
+    """Reading the log by the last index seen, not by a count, ends even when the tail has a hole."""
+    last = tree_size(prog.client) - 1
+    failure = _tampered(app, database_url, "DELETE FROM entries WHERE idx = %s", (last,))
+    assert "the checkpoint covers" in failure.detail and failure.index == last
+    lines = _bundle(app)
+    assert len(lines) == last + 2  # manifest, every remaining record once, checkpoint
