@@ -66,11 +66,6 @@ class UnknownEntryType(InvalidInput):
     title = "Unknown entry type"
 
 
-class PayloadTooLarge(LedgerError):
-    code = "payload-too-large"
-    title = "Request body too large"
-
-
 class BatchTooLarge(LedgerError):
     code = "batch-too-large"
     title = "Batch too large"

@@ -39,7 +39,8 @@ class FixedClock:
         self.current += timedelta(**kwargs)
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as psycopg/libpq takes it."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -64,7 +65,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _admin(server_url: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(_libpq(_with_database(server_url, "postgres")), autocommit=True)
+    return psycopg.connect(libpq_url(_with_database(server_url, "postgres")), autocommit=True)
 
 
 def _initialize(url: str) -> None:

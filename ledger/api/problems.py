@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ledger import errors
 from ledger.api.schemas import ProblemSchema
+from ledger.domain.rules import flatten_messages
 
 PROBLEM_BASE = "https://greenledger.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -34,7 +35,6 @@ STATUS_BY_ERROR: dict[type[errors.LedgerError], int] = {
     errors.IdempotencyConflict: 409,
     errors.LedgerNotInitialized: 503,
     errors.LedgerAlreadyInitialized: 409,
-    errors.PayloadTooLarge: 413,
     errors.BatchTooLarge: 413,
     errors.EntryNotFound: 404,
     errors.NotFound: 404,
@@ -113,17 +113,6 @@ def ledger_error_response(exc: errors.LedgerError) -> Response:
     return problem(status, exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra, headers=headers)
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(messages, list):
-        return {prefix: [str(m) for m in messages]}
-    return {prefix: [str(messages)]}
-
-
 def http_error_response(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = CODE_BY_STATUS.get(status, "http-error")
@@ -132,7 +121,7 @@ def http_error_response(exc: HTTPException) -> Response:
     by_field = None
     if messages:
         # webargs nests by location ({"query": {"limit": [...]}}); the location is not part of the field name.
-        by_field = _flatten({k: v for loc in messages.values() for k, v in loc.items()} if all(isinstance(v, dict) for v in messages.values()) else messages)
+        by_field = flatten_messages({k: v for loc in messages.values() for k, v in loc.items()} if all(isinstance(v, dict) for v in messages.values()) else messages)
     field = next(iter(by_field)) if by_field else None
     detail = data.get("message") or exc.description or exc.name
     if by_field and field:

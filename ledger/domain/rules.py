@@ -57,7 +57,7 @@ def load_payload(schema: type[Schema], payload: Mapping[str, Any], *, prefix: st
     try:
         loaded: dict[str, Any] = _instance(schema).load(payload)
     except ValidationError as exc:
-        flat = _flatten_messages(exc.messages, prefix)
+        flat = flatten_messages(exc.messages, prefix)
         first = next(iter(flat))
         raise errors.InvalidInput(f"{first}: {'; '.join(flat[first])}", field=first, errors=flat) from exc
     return loaded
@@ -69,14 +69,15 @@ def _instance(schema: type[Schema]) -> Schema:
     return schema()
 
 
-def _flatten_messages(messages: Any, prefix: str) -> dict[str, list[str]]:
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error messages as ``{"a.b.0": [...]}``, the problem body's ``errors``."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
-            flat.update(_flatten_messages(value, f"{prefix}.{key}"))
+            flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix: list(messages)}
+    if isinstance(messages, list):
+        return {prefix: [str(m) for m in messages]}
     return {prefix: [str(messages)]}
 
 

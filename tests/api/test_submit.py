@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.crypto.canonical import b64decode, canonical_json
-from ledger.crypto.checkpoint import verify_checkpoint
+from ledger.crypto.checkpoint import verifier_key, verify_checkpoint
+from ledger.crypto.signing import raw_public_key
 from ledger.merkle.hashing import leaf_hash
 from ledger.merkle.proofs import verify_inclusion
 from tests.conftest import CHECKPOINT_KEY, ORIGIN
 from tests.helpers import kid, party_key, party_payload, tree_size
-
-from ledger.crypto.checkpoint import verifier_key
-from ledger.crypto.signing import raw_public_key
 
 VERIFIER_KEY = verifier_key(ORIGIN, raw_public_key(CHECKPOINT_KEY))
 

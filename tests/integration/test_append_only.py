@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+
+from tests.conftest import libpq_url
 
 LOG_TABLES = ["entries", "tree_nodes", "checkpoints"]
 STATEMENTS = {
@@ -16,7 +17,7 @@ COLUMNS = {"entries": "nonce", "tree_nodes": "hash", "checkpoints": "note"}
 
 
 def _connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+    return psycopg.connect(libpq_url(url), autocommit=True)
 
 
 @pytest.mark.parametrize("table", LOG_TABLES)

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from decimal import Decimal
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from ledger import errors
 from ledger.crypto.signing import sign_envelope
 from ledger.services.export import export_bundle
 from ledger.verify.bundle import verify_bundle
 from tests.api.test_submit import VERIFIER_KEY
-from tests.conftest import ORIGIN
+from tests.conftest import ORIGIN, libpq_url
 from tests.helpers import T_2025, T_2026, Programme, party_key, party_payload, tree_size
 
 
@@ -45,7 +44,7 @@ def _verify(lines, kept=(), corrected=None):
 
 
 def _superuser(database_url: str) -> psycopg.Connection:
-    conn = psycopg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+    conn = psycopg.connect(libpq_url(database_url), autocommit=True)
     conn.execute("SET session_replication_role = replica")  # a superuser switching the append-only triggers off
     return conn
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from ledger.persistence.tables import PROJECTION_TABLES
+from tests.conftest import libpq_url
 from tests.helpers import T_2025, T_2026, Programme
 
 
 def _snapshot(url: str) -> dict[str, list[tuple]]:
-    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq) as conn:
+    with psycopg.connect(libpq_url(url)) as conn:
         return {
             table.name: conn.execute(f'SELECT * FROM {table.name} ORDER BY "{next(iter(table.primary_key.columns)).name}"').fetchall()
             for table in PROJECTION_TABLES.values()

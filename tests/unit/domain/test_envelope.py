@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.client import make_envelope
 from ledger.crypto.canonical import canonical_json
 from ledger.crypto.signing import private_key_from_seed
-from ledger.client import make_envelope
 from ledger.domain.envelope import build_record, parse_submission, record_bytes
 
 KEY = private_key_from_seed(bytes(32))

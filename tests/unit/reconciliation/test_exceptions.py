@@ -6,8 +6,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ledger.domain.entities import CreditBlock, Park, ParkStatistics, RewardDisbursement, RewardProgram, Verification
-from ledger.reconciliation.exceptions import credit_findings, reward_findings, statistics_findings
+from ledger.domain.entities import (
+    CreditBlock,
+    Park,
+    ParkStatistics,
+    RewardDisbursement,
+    RewardProgram,
+    Verification,
+)
+from ledger.reconciliation.exceptions import (
+    credit_findings,
+    reward_findings,
+    statistics_findings,
+)
 
 T = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
