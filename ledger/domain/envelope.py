@@ -70,9 +70,9 @@ def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Su
     entry_type = envelope["type"]
     _require(isinstance(entry_type, str) and 0 < len(entry_type) <= 64, "type must be an entry type name", f"{where}type")
     signer = envelope["signer"]
-    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.match(signer)), "signer must be a party id", f"{where}signer")
+    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.fullmatch(signer)), "signer must be a party id", f"{where}signer")
     key_id = envelope["key"]
-    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.match(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
+    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.fullmatch(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
     nonce = envelope["nonce"]
     _require(
         isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable(),
