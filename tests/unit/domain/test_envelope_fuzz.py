@@ -27,9 +27,11 @@ any_json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=4),
     max_leaves=20,
 )
+#: What a valid payload may hold: no floats, safe integers, no lone surrogates, no U+0000.
+safe_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
 safe_json = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | safe_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(safe_text, inner, max_size=4),
     max_leaves=20,
 )
 VALID = make_envelope(
@@ -93,7 +95,7 @@ nonces = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Z
     key=st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
     signed_at=st.datetimes(timezones=st.just(timezone.utc)),
     nonce=nonces,
-    payload=st.dictionaries(st.text(max_size=8), safe_json, max_size=5),
+    payload=st.dictionaries(safe_text, safe_json, max_size=5),
     signature=st.text(alphabet=string.ascii_letters + string.digits + "+/=", max_size=88),
 )
 @FUZZ
@@ -108,3 +110,19 @@ def test_valid_envelopes_round_trip_through_their_canonical_bytes(entry_type, si
     again = parse_submission(json.loads(json.dumps({"signature": signature, "envelope": envelope}, indent=1)))
     assert (again.canonical_envelope, again.digest) == (parsed.canonical_envelope, parsed.digest)
     assert json.loads(parsed.canonical_envelope) == envelope
+
+
+@given(safe_json, st.text(max_size=5), st.text(max_size=5), st.booleans())
+@FUZZ
+def test_a_nul_anywhere_in_the_payload_is_refused_where_it_is(other: object, before: str, after: str, in_key: bool) -> None:
+    """PostgreSQL text cannot hold U+0000: such a payload is refused up front, naming the string, rather
+    than failing the projection's insert (and every submission sharing its append round) with a 500."""
+    text = before + "\x00" + after
+    payload = {"items": [other, {text: 1} if in_key else {"name": text}]}
+    body = make_envelope(entry_type="party.registered", signer="operator", key=KEY, payload=payload, nonce="n-nul")
+    try:
+        parse_submission(body)
+    except errors.InvalidInput as exc:
+        assert exc.field is not None and exc.field.startswith("envelope.payload.items.")
+    else:
+        raise AssertionError("a NUL in the payload was accepted")
