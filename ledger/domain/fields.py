@@ -42,8 +42,14 @@ class _ReraisingField(fields.Field[Any]):
             raise ValidationError(exc.detail) from exc
 
 
+#: Projection columns are NUMERIC(24, places); amounts keep to 18 digits before the point, so they and
+#: their sums fit (an amount that did not would fail the insert, and with it the whole append round).
+MAX_INTEGER_DIGITS = 18
+
+
 class DecimalString(_ReraisingField):
-    """A plain decimal string (no exponent, no '+') with at most ``places`` fractional digits.
+    """A plain decimal string (no exponent, no '+') with at most ``places`` fractional digits and
+    ``MAX_INTEGER_DIGITS`` before the point.
 
     Loads to ``Decimal``; dumps a ``Decimal`` back to the fixed-place string.
     """
@@ -55,7 +61,10 @@ class DecimalString(_ReraisingField):
         self.allow_negative = allow_negative
 
     def _parse(self, value: object) -> Decimal:
-        return canonical.parse_decimal(value, places=self.places, field="", allow_negative=self.allow_negative)
+        parsed = canonical.parse_decimal(value, places=self.places, field="", allow_negative=self.allow_negative)
+        if parsed.adjusted() >= MAX_INTEGER_DIGITS:
+            raise errors.InvalidDecimal(f"at most {MAX_INTEGER_DIGITS} digits before the decimal point", field="")
+        return parsed
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:

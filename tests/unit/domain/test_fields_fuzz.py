@@ -15,7 +15,7 @@ from ledger.client import make_envelope
 from ledger.crypto.canonical import b64encode, format_timestamp
 from ledger.crypto.signing import private_key_from_seed
 from ledger.domain.envelope import parse_submission
-from ledger.domain.fields import Base64Bytes, DecimalString, KeyId, Money, PartyId, Tonnes, UtcTimestamp
+from ledger.domain.fields import MAX_INTEGER_DIGITS, Base64Bytes, DecimalString, KeyId, Money, PartyId, Tonnes, UtcTimestamp
 from ledger.domain.identifiers import KEY_ID_PATTERN, PARTY_ID_PATTERN, is_valid_uscc, uscc_check_character
 
 KEY = private_key_from_seed(bytes(range(32)))
@@ -106,3 +106,18 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 def test_credit_codes_are_matched_whole(kind: str, region: str, organisation: str, tail: str) -> None:
     body = kind + region + organisation
     assert is_valid_uscc(body + uscc_check_character(body) + tail) == (tail == "")
+
+
+@pytest.mark.parametrize("name", ["money", "tonnes", "signed-decimal"])
+@given(digits=st.integers(1, 40), fraction=st.integers(0, 2))
+@FUZZ
+def test_amounts_fit_their_numeric_columns(name: str, digits: int, fraction: int) -> None:
+    """Projection columns are NUMERIC(24, places): a longer amount would fail the insert with a 500 (and
+    with it the whole append round), so it is refused as input instead."""
+    text = "9" * digits + ("." + "5" * fraction if fraction else "")
+    try:
+        value = FIELDS[name].deserialize(text)
+    except ValidationError:
+        assert digits > MAX_INTEGER_DIGITS
+    else:
+        assert digits <= MAX_INTEGER_DIGITS and value == Decimal(text)
