@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +38,13 @@ class DemoServer(LedgerServer):
 
 
 def request_headers(server: DemoServer) -> list[str]:
-    """The headers every generated request carries, as schemathesis ``-H`` options (one place for credentials)."""
-    headers = {"Accept": "application/json, application/problem+json, text/plain, text/csv, application/x-ndjson"}
+    """The headers every generated request carries, as schemathesis ``-H`` options: the registry
+    operator's API token (an admin reads everything, so every operation is reachable), issued with
+    ``greenledger tokens issue`` beside the server. (bench.servers lifts the rate limit.)"""
+    headers = {
+        "Authorization": f"Bearer {server.issue_token('operator')}",
+        "Accept": "application/json, application/problem+json, text/plain, text/csv, application/x-ndjson",
+    }
     return [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
 
 
@@ -61,12 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         print(output)
         if run.returncode != 0:
             print(server.log_tail(80), file=sys.stderr)
+        assert server.process is not None
+        # gunicorn's access log: how the server answered, so a run of nothing but 401s would show.
+        statuses = Counter(m.group(1)[0] + "xx" for m in re.finditer(r'HTTP/1\.[01]" (\d{3}) ', server.process.log_path.read_text(errors="replace")))
     tested = re.search(r"Tested:\s+(\d+)", output)
     cases = re.search(r"(\d+) generated", output)
     failures = re.search(r"found (\d+) unique failure", output)
     print(
         f"schemathesis: {tested.group(1) if tested else '?'} operations, {cases.group(1) if cases else '?'} test cases, "
-        f"{failures.group(1) if failures else 0} failures (max {args.max_examples} examples per operation and phase, seed {args.seed})"
+        f"{failures.group(1) if failures else 0} failures (max {args.max_examples} examples per operation and phase, seed {args.seed}); "
+        f"answers {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}"
     )
     return run.returncode
 

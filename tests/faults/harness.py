@@ -50,10 +50,14 @@ def _executable(name: str) -> str:
 # --- headers: the one place requests get their credentials ---------------------------------------
 
 
-def headers_for(party: str = OPERATOR_ID, *, tokens: dict[str, str] | None = None) -> dict[str, str]:
-    """The HTTP headers a request on behalf of ``party`` carries (JSON bodies; its API token, when issued)."""
+#: server URL -> party -> API token, filled by ``LedgerServer.start``.
+TOKENS: dict[str, dict[str, str]] = {}
+
+
+def headers_for(url: str, party: str = OPERATOR_ID) -> dict[str, str]:
+    """The HTTP headers a request to ``url`` on behalf of ``party`` carries: JSON, and its API token."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    token = (tokens or {}).get(party)
+    token = TOKENS.get(url, {}).get(party)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers
@@ -141,6 +145,8 @@ def ledger_home(root: Path) -> Path:
 def ledger_env(home: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(LEDGER_HOME=str(home), DATABASE_URL=database_url, LEDGER_ORIGIN=ORIGIN)
+    # The rate limiter runs but does not bind: twenty submitters and the checks share one operator token.
+    env["LEDGER_RATE_LIMIT"] = "10000000 per minute"
     env.pop("LEDGER_KEY_PASSPHRASE", None)
     return env
 
@@ -165,6 +171,7 @@ class LedgerServer:
             self.process = ManagedProcess(argv, env=self.env, cwd=self.root, log_path=self.root / f"{self.name}-{attempt}.log")
             try:
                 wait_http_ok(self.port, "/readyz", self.process, 180)
+                TOKENS[self.url] = {OPERATOR_ID: self.issue_token(OPERATOR_ID)}
                 return self
             except ServerError:
                 log = self.process.log_path.read_text(errors="replace")
@@ -172,6 +179,15 @@ class LedgerServer:
                 if "Address already in use" not in log or attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def issue_token(self, party: str) -> str:
+        """A new API token for ``party``: ``greenledger tokens issue`` run beside the server, as an operator would."""
+        done = subprocess.run(
+            [_executable("greenledger"), "tokens", "issue", party, "--label", "fault tests"],
+            env=self.env, cwd=self.root, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers: the children of the master (``serve`` runs gunicorn in-process)."""
@@ -206,7 +222,7 @@ def http_call(url: str, method: str, path: str, body: bytes | None = None, *, pa
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=REQUEST_TIMEOUT)
     try:
-        conn.request(method, path, body=body, headers=headers_for(party))
+        conn.request(method, path, body=body, headers=headers_for(url, party))
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
