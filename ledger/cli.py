@@ -192,11 +192,30 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
             self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
+            _problem_error_pages()  # in each worker, which is where gunicorn answers malformed requests
             return create_app(Config.from_env())
 
     where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
     click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
     _Server().run()
+
+
+def _problem_error_pages() -> None:
+    """Have gunicorn answer requests it refuses itself (a request line over 4094 bytes: 414, a malformed
+    header: 400) with problem+json like every other error, instead of an HTML page."""
+    from gunicorn import util
+
+    from ledger.api.problems import CODE_BY_STATUS, PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+
+    def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
+        code = CODE_BY_STATUS.get(status, "http-error")
+        body = json.dumps(
+            {"type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message or reason, "instance": "", "code": code}
+        ).encode()
+        head = f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n"
+        util.write_nonblock(sock, head.encode("latin-1") + body)
+
+    util.write_error = write_problem
 
 
 @commands.command("demo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
@@ -64,9 +64,20 @@ def register_api(app: Flask) -> Api:
     api.spec.components.schema("Record", schema=schemas.RecordSchema)
     for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, reports.blp, health.blp):
         api.register_blueprint(blueprint)
+    app.before_request(_refuse_nul)
     app.register_error_handler(errors.LedgerError, problems.ledger_error_response)
     app.register_error_handler(Exception, _unexpected)
     return api
+
+
+def _refuse_nul() -> None:
+    """No id or filter value holds U+0000 (PostgreSQL text cannot store it), and the driver would refuse
+    to send it in a query: answer for the client's mistake here instead of with a 500 later."""
+    if "\x00" in request.path:
+        raise errors.NotFound("no resource has U+0000 in its path")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise errors.InvalidInput("query parameters must not contain U+0000", field=name.replace("\x00", "\\x00"))
 
 
 def _unexpected(exc: Exception) -> Any:

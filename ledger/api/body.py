@@ -30,7 +30,8 @@ def json_body() -> Any:
     """Decode the request body strictly.
 
     :raises UnsupportedMediaType: unless the content type is application/json.
-    :raises MalformedJson: for invalid UTF-8, syntax errors, duplicate keys, NaN or Infinity.
+    :raises MalformedJson: for invalid UTF-8, syntax errors, duplicate keys, NaN or Infinity, and
+        nesting deeper than the decoder's recursion allows.
     """
     if not request.is_json:
         raise UnsupportedMediaType("send the body as application/json")
@@ -42,6 +43,9 @@ def json_body() -> Any:
         raise errors.MalformedJson(f"body is not UTF-8: {exc.reason} at byte {exc.start}", field="body") from None
     except json.JSONDecodeError as exc:
         raise errors.MalformedJson(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", field="body") from None
+    except RecursionError:
+        # "[[[[…" a few thousand levels deep exhausts the decoder's stack: a client error, not a 500.
+        raise errors.MalformedJson("body is nested too deeply", field="body") from None
 
 
 def runtime() -> LedgerRuntime:

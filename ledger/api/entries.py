@@ -85,7 +85,7 @@ class Batch(MethodView):
         return {"receipts": result.receipts}, 201 if result.created else 200
 
 
-@blp.route("/<int:index>")
+@blp.route(f"/<{schemas.INT_CONVERTER}:index>")
 class Entry(MethodView):
     @blp.response(200, schemas.EntrySchema)
     @blp.alt_response(404, **problem_doc())
@@ -96,7 +96,7 @@ class Entry(MethodView):
         return entry_view(entry)
 
 
-@blp.route("/<int:index>/inclusion-proof")
+@blp.route(f"/<{schemas.INT_CONVERTER}:index>/inclusion-proof")
 class InclusionProof(MethodView):
     @blp.arguments(schemas.InclusionQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, schemas.InclusionProofSchema)

@@ -54,9 +54,11 @@ CODE_BY_STATUS = {
     404: "not-found",
     405: "method-not-allowed",
     413: "payload-too-large",
+    414: "uri-too-long",
     415: "unsupported-media-type",
     422: "invalid-input",
     429: "too-many-requests",
+    431: "request-header-fields-too-large",
 }
 
 

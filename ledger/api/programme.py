@@ -20,6 +20,7 @@ from ledger import errors
 from ledger.api import auth
 from ledger.api.body import page_limit, runtime
 from ledger.api.problems import problem_doc
+from ledger.api.schemas import INT_CONVERTER, MAX_BIGINT
 from ledger.domain.entities import (
     CreditBlock,
     Entity,
@@ -77,7 +78,11 @@ def _page_schema(item: type[Schema], key_type: type[fields.Field]) -> type[Schem
 
 def _query_schema(kind: type[Entity], filters: tuple[str, ...], key_type: type[fields.Field]) -> type[Schema]:
     attrs: dict[str, Any] = {
-        "after": key_type(load_default=None, metadata={"description": f"cursor: items whose {kind.KEY} sorts after this"}),
+        "after": key_type(
+            load_default=None,
+            validate=validate.Range(min=-MAX_BIGINT - 1, max=MAX_BIGINT) if key_type is fields.Integer else None,
+            metadata={"description": f"cursor: items whose {kind.KEY} sorts after this"},
+        ),
         "limit": fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "page size"}),
     }
     attrs.update({name: fields.String(load_default=None, metadata={"description": f"only items with this {name}"}) for name in filters})
@@ -144,7 +149,7 @@ def resource(
 
     get_one.__doc__ = f"One {noun}, with the log indices it was built from"
 
-    converter = "int" if key_type is fields.Integer else "path"  # ids may contain "/"
+    converter = INT_CONVERTER if key_type is fields.Integer else "path"  # ids may contain "/"
     blp.route(f"/{path}", endpoint=f"{path}-list")(type(f"{noun}List", (MethodView,), {"get": get_list}))
     blp.route(f"/{path}/<{converter}:key>", endpoint=f"{path}-detail")(type(f"{noun}Detail", (MethodView,), {"get": get_one}))
 

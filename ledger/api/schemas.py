@@ -8,6 +8,13 @@ from ledger.domain.catalog import ENTRY_TYPES
 from ledger.domain.fields import Base64Bytes, KeyId, PartyId, UtcTimestamp
 
 
+#: Indices, serials and cursors are PostgreSQL BIGINTs: a larger number names nothing, and the driver
+#: would refuse to send it (a 500), so routes and query fields stop at this.
+MAX_BIGINT = 2**63 - 1
+#: The route converter for such numbers: a larger one matches no route (404).
+INT_CONVERTER = f"int(max={MAX_BIGINT})"
+
+
 def payload_schema_name(entry_type: str) -> str:
     return ENTRY_TYPES[entry_type].schema.__name__
 
@@ -68,8 +75,8 @@ class EntryPageSchema(Schema):
 
 
 class EntryQuerySchema(Schema):
-    after = fields.Integer(load_default=None, validate=validate.Range(min=-1), metadata={"description": "cursor: return entries with index greater than this"})
-    before = fields.Integer(load_default=None, validate=validate.Range(min=0), metadata={"description": "return entries with index less than this"})
+    after = fields.Integer(load_default=None, validate=validate.Range(min=-1, max=MAX_BIGINT), metadata={"description": "cursor: return entries with index greater than this"})
+    before = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_BIGINT), metadata={"description": "return entries with index less than this"})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "page size (default 100, at most LEDGER_MAX_PAGE_SIZE)"})
     type = fields.String(load_default=None, validate=validate.OneOf(sorted(ENTRY_TYPES)))
     signer = PartyId(load_default=None)

@@ -36,6 +36,21 @@ class Submission:
     digest: bytes
 
 
+def _nul_at(value: object, path: str) -> str | None:
+    """The path of the first string (or key) holding U+0000, which no PostgreSQL text column can store."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        child = f"{path}.{key}"
+        if isinstance(key, str) and "\x00" in key:
+            return child
+        found = _nul_at(item, child)
+        if found is not None:
+            return found
+    return None
+
+
 def _require(condition: bool, detail: str, field: str) -> None:
     if not condition:
         raise errors.InvalidInput(detail, field=field)
@@ -70,9 +85,9 @@ def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Su
     entry_type = envelope["type"]
     _require(isinstance(entry_type, str) and 0 < len(entry_type) <= 64, "type must be an entry type name", f"{where}type")
     signer = envelope["signer"]
-    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.match(signer)), "signer must be a party id", f"{where}signer")
+    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.fullmatch(signer)), "signer must be a party id", f"{where}signer")
     key_id = envelope["key"]
-    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.match(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
+    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.fullmatch(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
     nonce = envelope["nonce"]
     _require(
         isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable(),
@@ -83,6 +98,10 @@ def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Su
     payload = envelope["payload"]
     _require(isinstance(payload, dict), "payload must be an object", f"{where}payload")
     canonical_envelope = canonical.canonical_json(envelope, path=f"{path}envelope") if encode else b""
+    # Refused here, after the depth check above, rather than failing the insert of a projection (and with
+    # it every submission of the same append round): no PostgreSQL text column can store U+0000.
+    nul = _nul_at(payload, f"{where}payload")
+    _require(nul is None, "strings must not contain U+0000", nul or "")
     return Submission(
         entry_type=entry_type,
         signer=signer,

@@ -13,6 +13,18 @@ from ledger.crypto import canonical
 from ledger.domain.identifiers import KEY_ID_PATTERN, PARTY_ID_PATTERN
 
 
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` over the whole string: its ``match`` lets ``$`` match before a trailing newline.
+
+    The pattern still appears in the OpenAPI document, where ``$`` (ECMA-262) means the end of input.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class _ReraisingField(fields.Field[Any]):
     """Turns ledger format errors into marshmallow ValidationErrors with the same message."""
 
@@ -30,8 +42,14 @@ class _ReraisingField(fields.Field[Any]):
             raise ValidationError(exc.detail) from exc
 
 
+#: Projection columns are NUMERIC(24, places); amounts keep to 18 digits before the point, so they and
+#: their sums fit (an amount that did not would fail the insert, and with it the whole append round).
+MAX_INTEGER_DIGITS = 18
+
+
 class DecimalString(_ReraisingField):
-    """A plain decimal string (no exponent, no '+') with at most ``places`` fractional digits.
+    """A plain decimal string (no exponent, no '+') with at most ``places`` fractional digits and
+    ``MAX_INTEGER_DIGITS`` before the point.
 
     Loads to ``Decimal``; dumps a ``Decimal`` back to the fixed-place string.
     """
@@ -43,7 +61,10 @@ class DecimalString(_ReraisingField):
         self.allow_negative = allow_negative
 
     def _parse(self, value: object) -> Decimal:
-        return canonical.parse_decimal(value, places=self.places, field="", allow_negative=self.allow_negative)
+        parsed = canonical.parse_decimal(value, places=self.places, field="", allow_negative=self.allow_negative)
+        if parsed.adjusted() >= MAX_INTEGER_DIGITS:
+            raise errors.InvalidDecimal(f"at most {MAX_INTEGER_DIGITS} digits before the decimal point", field="")
+        return parsed
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
@@ -90,7 +111,7 @@ class Base64Bytes(_ReraisingField):
 
 def PartyId(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(PARTY_ID_PATTERN, error="must be 1-64 of a-z 0-9 . _ -, starting with a letter or digit"),
+        validate=FullMatch(PARTY_ID_PATTERN, error="must be 1-64 of a-z 0-9 . _ -, starting with a letter or digit"),
         metadata={"example": "icbc-sichuan", **kwargs.pop("metadata", {})},
         **kwargs,
     )
@@ -98,7 +119,7 @@ def PartyId(**kwargs: Any) -> fields.String:
 
 def KeyId(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(KEY_ID_PATTERN, error="must be 32 lowercase hex characters"),
+        validate=FullMatch(KEY_ID_PATTERN, error="must be 32 lowercase hex characters"),
         metadata={"example": "3f1c0a9b5e7d2c4a8b6f0e1d3c5a7b9d", **kwargs.pop("metadata", {})},
         **kwargs,
     )

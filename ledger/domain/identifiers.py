@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+# Apply these with fullmatch: "$" alone also matches before a trailing newline, and "bank-a\n" is not "bank-a".
 PARTY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 KEY_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -25,4 +26,4 @@ def uscc_check_character(first17: str) -> str:
 
 def is_valid_uscc(code: str) -> bool:
     """True when ``code`` has the GB 32100-2015 shape and a correct check character."""
-    return bool(USCC_PATTERN.match(code)) and uscc_check_character(code[:17]) == code[17]
+    return bool(USCC_PATTERN.fullmatch(code)) and uscc_check_character(code[:17]) == code[17]

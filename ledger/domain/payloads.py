@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ledger.domain.fields import PartyId
+from ledger.domain.fields import FullMatch, PartyId
 from ledger.domain.identifiers import is_valid_uscc
 
 CURRENCIES = ("CNY",)
@@ -27,7 +27,7 @@ class StrictSchema(Schema):
 def entity_id(description: str, **kwargs: Any) -> fields.String:
     """A programme identifier (park, project, loan, ...): 1-64 of letters, digits and . _ / -."""
     return fields.String(
-        validate=validate.Regexp(ID_PATTERN, error="must be 1-64 letters, digits or . _ / -, starting with a letter or digit"),
+        validate=FullMatch(ID_PATTERN, error="must be 1-64 letters, digits or . _ / -, starting with a letter or digit"),
         metadata={"description": description},
         **kwargs,
     )

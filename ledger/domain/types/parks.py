@@ -11,7 +11,7 @@ from ledger import errors
 from ledger.crypto.canonical import format_timestamp
 from ledger.domain import roles
 from ledger.domain.entities import Entity, Loan, Park, ParkStatistics, Project
-from ledger.domain.fields import Money, PartyId, Tonnes, UtcTimestamp
+from ledger.domain.fields import FullMatch, Money, PartyId, Tonnes, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id, short_text
 from ledger.domain.rules import (
     EntryContext,
@@ -68,7 +68,7 @@ class ProjectRegisteredPayload(StrictSchema):
     park = entity_id("park id", required=True)
     name = short_text(required=True)
     owner = short_text(required=True, metadata={"description": "legal name of the project company"})
-    category = fields.String(required=True, validate=validate.Regexp(CATEGORY_PATTERN), metadata={"description": "Green Industry Guidance Catalogue code", "example": "3.2.1"})
+    category = fields.String(required=True, validate=FullMatch(CATEGORY_PATTERN), metadata={"description": "Green Industry Guidance Catalogue code", "example": "3.2.1"})
     equity = Money(required=True)
     debt = Money(required=True)
     currency = currency_code(required=True)

@@ -13,15 +13,16 @@ from ledger.crypto.signing import private_key_from_seed
 from ledger.domain.envelope import build_record, parse_submission, record_bytes
 
 KEY = private_key_from_seed(bytes(32))
+texts = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)  # payloads hold no U+0000
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
     max_leaves=20,
 )
 
 
 @given(
-    payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6),
+    payload=st.dictionaries(texts, json_values, max_size=6),
     index=st.integers(0, 2**40),
     micros=st.integers(0, 10**15),
 )
