@@ -18,6 +18,7 @@ from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from ledger.reconciliation.exceptions import Settings
 from ledger.services.clock import SystemClock
 from ledger.services.runtime import LedgerRuntime
+from ledger.web import register_web
 
 logger = logging.getLogger("ledger")
 
@@ -62,6 +63,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["ledger_config"] = config
     app.extensions["ledger_engine"] = engine
     app.extensions["ledger_api"] = register_api(app)
+    register_web(app)
     app.register_error_handler(DBAPIError, _database_error)
 
     from ledger.cli import commands
