@@ -20,7 +20,11 @@ STYLE = Style(
     foreground_strong="#1f2a24",
     foreground_subtle="#6b7a70",
     font_family="system-ui, sans-serif",
-    colors=("#2e7d4f", "#c9a227", "#3b6ea5", "#b5523b", "#7b5ea7", "#4aa3a2", "#8c8c3c", "#d17fa5", "#5c6b73"),
+    # Seventeen distinguishable colours: one line per park on the dashboard.
+    colors=(
+        "#2e7d4f", "#c9a227", "#3b6ea5", "#b5523b", "#7b5ea7", "#4aa3a2", "#8c8c3c", "#d17fa5", "#5c6b73",
+        "#e07b00", "#1b9e77", "#a6761d", "#666666", "#e7298a", "#66a61e", "#1f78b4", "#b15928",
+    ),
     label_font_size=11,
     major_label_font_size=11,
     legend_font_size=12,
@@ -52,9 +56,12 @@ def _config(**extra: Any) -> dict[str, Any]:
         "legend_at_bottom_columns": 3,
         "print_values": False,
         "truncate_label": -1,
+        "truncate_legend": -1,
+        "include_x_axis": True,  # both axes start at zero, the secondary one too
         "x_label_rotation": 35,
         "margin_bottom": 20,
         "formatter": _readable,
+        "value_formatter": _readable,  # the axes' labels, the secondary one included
     }
     base.update(extra)
     return base
@@ -78,7 +85,7 @@ def _point(value: float | None, link: str | None, label: str | None = None) -> d
 
 def financing_vs_tonnes(parks: list[dict[str, Any]], link: Callable[[str], str]) -> Markup:
     """Per park: loans and rewards (million yuan, left axis) against verified tCO2e (right axis)."""
-    chart = pygal.Bar(**_config(title="Financing and verified reductions per park", y_title="million yuan", secondary_range=None, height=440))
+    chart = pygal.Bar(**_config(title="Financing and verified reductions per park", y_title="million yuan", height=440, legend_at_bottom_columns=2))
     chart.x_labels = [p["park_id"] for p in parks]
     chart.add("Loan principal (million yuan)", [_point(_number(p["loan_principal"], MILLION), link(p["park_id"])) for p in parks])
     chart.add("Outstanding (million yuan)", [_point(_number(p["outstanding"], MILLION), link(p["park_id"])) for p in parks])
@@ -101,7 +108,7 @@ def intensity_over_time(series: Iterable[tuple[str, list[dict[str, Any]]]], link
     labels = sorted({_period_label(p) for _, periods in series for p in periods})
     chart = pygal.Line(**_config(
         title="Emission intensity per period against each park's baseline (%)", y_title="change in % (negative: lower intensity)",
-        legend_at_bottom_columns=4, height=480, dots_size=3,
+        legend_at_bottom_columns=4, height=480, dots_size=3, include_x_axis=False,
     ))
     chart.x_labels = labels
     for name, periods in series:
@@ -116,7 +123,7 @@ def intensity_over_time(series: Iterable[tuple[str, list[dict[str, Any]]]], link
 
 def park_intensity(periods: list[dict[str, Any]], baseline: str | None, entry_link: Callable[[int], str]) -> Markup:
     """A park's intensity per period against its baseline intensity."""
-    chart = pygal.Line(**_config(title="Emission intensity against the baseline", y_title="tCO2e per 10,000 yuan", dots_size=4, include_x_axis=True, width=640, height=400))
+    chart = pygal.Line(**_config(title="Emission intensity against the baseline", y_title="tCO2e per 10,000 yuan", dots_size=4, width=640, height=400))
     chart.x_labels = [_period_label(p) for p in periods]
     chart.add("Intensity", [_point(_number(p["intensity"]), entry_link(p["reported_index"])) for p in periods])
     if baseline is not None:
