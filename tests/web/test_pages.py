@@ -28,3 +28,35 @@ def test_every_page_renders(client: Any) -> None:
         assert response.content_type.startswith("text/html")
         html = response.get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), url  # nothing from outside the machine
+
+
+def test_the_explorer_pages_backwards_through_filtered_entries(demo_app: Any) -> None:
+    from ledger.web.explorer import newest_entries
+
+    runtime = demo_app.extensions["ledger"]
+    client = demo_app.test_client()
+    everything = client.get("/v1/entries?type=loan.disbursed&limit=1000").get_json()["items"]
+    expected = [item["record"]["index"] for item in reversed(everything)]
+    seen: list[int] = []
+    before = None
+    while True:
+        page = newest_entries(runtime, before=before, limit=7, entry_type="loan.disbursed", signer=None)
+        seen += [e.index for e in page.items]
+        if page.older is None:
+            break
+        before = page.older
+    assert seen == expected
+
+
+def test_a_figure_links_to_the_entries_it_sums(client: Any) -> None:
+    report = client.get("/v1/reports/lenders/icbc-sichuan").get_json()["report"]
+    html = client.get("/ui/lenders/icbc-sichuan").get_data(as_text=True)
+    loan = report["figures"]["loans"][0]
+    assert f'data-value="{loan["principal"]}" href="/ui/log/entries/{loan["registered_index"]}"' in html
+
+
+def test_an_unknown_subject_is_an_html_404(client: Any) -> None:
+    response = client.get("/ui/parks/no-such-park")
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")
+    assert "no park" in response.get_data(as_text=True)
