@@ -16,10 +16,11 @@ from bench.servers import HOST, LedgerServer, NaiveServer, server_cpu
 from bench.workload import Workload, receipts_in
 
 
-def _tree_size(port: int) -> int:
+def _tree_size(server: LedgerServer) -> int:
     import json
 
-    result = load.sequential(HOST, port, "GET", "/v1/log", [None], expect=200, keep_responses=True)
+    auth = load.bearer(server.issue_token("operator"))
+    result = load.sequential(HOST, server.port, "GET", "/v1/log", [None], expect=200, keep_responses=True, headers=auth)
     if not result.responses:
         raise RuntimeError(f"GET /v1/log failed: {result.samples}")
     return int(json.loads(result.responses[0])["tree_size"])
@@ -50,7 +51,7 @@ def single_append(ctx: Context) -> BenchResult:
     with LedgerServer() as ours:
         ctx.say(f"greenledger serve ready on port {ours.port} in {ours.info['startup_s']} s ({ours.info['database']})")
         work = Workload()
-        work.register_signers(HOST, ours.port, ours.operator_key_path)
+        work.register_signers(ours)
         warm = work.bodies(p["warmup_requests"])
         warm_run = load.run_load(HOST, ours.port, "/v1/entries", warm, clients=clients, duration=p["warmup_duration"])
         result.runs["ours warm-up"] = warm_run.summary()
@@ -62,14 +63,14 @@ def single_append(ctx: Context) -> BenchResult:
         t0 = time.monotonic()
         bodies = work.bodies(count)
         ctx.say(f"warm-up {warm_run.throughput:.0f}/s; signed {count} entries in {time.monotonic() - t0:.1f} s; loading")
-        size_before = _tree_size(ours.port)
+        size_before = _tree_size(ours)
         cpu0 = server_cpu(ours)
         run = load.run_load(HOST, ours.port, "/v1/entries", bodies, clients=clients, duration=duration, max_requests=p["max_requests"])
         cpu1 = server_cpu(ours)
         result.runs["ours"] = summary = run.summary()
         summary.update(_cpu_delta(cpu0, cpu1, run.accepted))
         summary["stopped_by"] = "duration" if run.elapsed_s >= duration else "request count"
-        grown = _tree_size(ours.port) - size_before
+        grown = _tree_size(ours) - size_before
         if grown != run.accepted:
             result.errors.append(f"the log grew by {grown} entries but {run.accepted} were acknowledged with 201")
         ctx.say(f"ours: {run.accepted}/{run.sent} accepted, {run.throughput:.0f}/s, p99 {run.latency_ms(99):.1f} ms")
@@ -140,7 +141,7 @@ def batch_append(ctx: Context) -> BenchResult:
     with LedgerServer() as ours:
         ctx.say(f"greenledger serve ready on port {ours.port} in {ours.info['startup_s']} s ({ours.info['database']})")
         work = Workload()
-        work.register_signers(HOST, ours.port, ours.operator_key_path)
+        work.register_signers(ours)
         warm_singles = work.bodies(20)
         singles = work.bodies(p["singles"])
         warm_batch = work.batch_bodies(1, 100)
@@ -158,7 +159,7 @@ def batch_append(ctx: Context) -> BenchResult:
         ctx.say(f"one append: p50 {one.latency_ms(50):.1f} ms (healthz p50 {floor.latency_ms(50):.2f} ms)")
 
         result.runs["batch warm-up (100)"] = load.sequential(HOST, ours.port, "POST", "/v1/entries/batch", warm_batch, expect=201).summary()
-        size_before = _tree_size(ours.port)
+        size_before = _tree_size(ours)
         cpu0 = server_cpu(ours)
         big = load.sequential(HOST, ours.port, "POST", "/v1/entries/batch", batches, expect=201, keep_responses=True)
         cpu1 = server_cpu(ours)
@@ -169,7 +170,7 @@ def batch_append(ctx: Context) -> BenchResult:
         result.runs[f"batch of {size}"] = summary
         if entries_accepted != big.accepted * size:
             result.errors.append(f"{big.accepted} batches answered 201 with {entries_accepted} receipts, not {big.accepted * size}")
-        grown = _tree_size(ours.port) - size_before
+        grown = _tree_size(ours) - size_before
         if grown != entries_accepted:
             result.errors.append(f"the log grew by {grown} entries but {entries_accepted} receipts were returned")
         rate = entries_accepted / big.elapsed_s if big.elapsed_s else 0.0

@@ -20,6 +20,20 @@ from typing import Any, Sequence
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
+#: A request body, alone or with headers of its own (the API token of the entry's signer).
+Body = bytes | tuple[bytes, dict[str, str]]
+
+
+def split(item: Body) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of one request: the JSON headers plus the item's own."""
+    if isinstance(item, tuple):
+        return item[0], {**JSON_HEADERS, **item[1]}
+    return item, JSON_HEADERS
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
 
 def encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -77,7 +91,7 @@ def run_load(
     host: str,
     port: int,
     path: str,
-    bodies: Sequence[bytes],
+    bodies: Sequence[Body],
     *,
     clients: int,
     duration: float,
@@ -116,11 +130,11 @@ def run_load(
                 i = next(counter)
                 if (limit is not None and i >= limit) or time.perf_counter() >= deadline:
                     break
-                body = bodies[i % len(bodies)]
+                body, headers = split(bodies[i % len(bodies)])
                 sent += 1
                 t0 = time.perf_counter()
                 try:
-                    conn.request("POST", path, body, JSON_HEADERS)
+                    conn.request("POST", path, body, headers)
                     response = conn.getresponse()
                     data = response.read()
                 except (OSError, http.client.HTTPException) as exc:
@@ -164,19 +178,20 @@ def run_load(
 
 
 def sequential(
-    host: str, port: int, method: str, path: str, bodies: Sequence[bytes | None], *, expect: int, timeout: float = 120.0,
-    keep_responses: bool = False,
+    host: str, port: int, method: str, path: str, bodies: Sequence[Body | None], *, expect: int, timeout: float = 120.0,
+    keep_responses: bool = False, headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Send requests one after another on one keep-alive connection (latency in isolation)."""
     result = LoadResult()
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     start = time.perf_counter()
     try:
-        for body in bodies:
+        for item in bodies:
             result.sent += 1
+            body, sent_headers = split(item) if item is not None else (None, {"Accept": "application/json"})
             t0 = time.perf_counter()
             try:
-                conn.request(method, path, body, JSON_HEADERS if body is not None else {"Accept": "application/json"})
+                conn.request(method, path, body, {**sent_headers, **(headers or {})})
                 response = conn.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:

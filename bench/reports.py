@@ -34,9 +34,10 @@ SEED = 2026
 class _Client:
     """Sequential GETs on one keep-alive ``http.client`` connection (reopened after an error)."""
 
-    def __init__(self, port: int, timeout: float) -> None:
+    def __init__(self, port: int, timeout: float, token: str = "") -> None:
         self.port = port
         self.timeout = timeout
+        self.headers = {"Accept": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
 
     def close(self) -> None:
@@ -46,7 +47,7 @@ class _Client:
         """(status or None on a connection error, body or error text, seconds)."""
         t0 = time.perf_counter()
         try:
-            self.conn.request("GET", path, headers={"Accept": "application/json"})
+            self.conn.request("GET", path, headers=self.headers)
             response = self.conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -162,7 +163,7 @@ def reports_bench(ctx: Context) -> BenchResult:
         demo_args = ["demo", "--projects", str(p["projects"]), "--loans", str(p["loans"]), "--tranches", str(p["tranches"])]
         load_s, output = run_cli(ours, demo_args, timeout=p["load_timeout"], label="demo")
         loaded = re.search(r"(\d+) entries (loaded|already present)", output)
-        client = _Client(ours.port, timeout=600.0)
+        client = _Client(ours.port, timeout=600.0, token=ours.issue_token("operator"))
         try:
             size = int(client.json("/v1/log")["tree_size"])
             entries = int(loaded.group(1)) if loaded else size - 1
@@ -211,7 +212,7 @@ def reports_bench(ctx: Context) -> BenchResult:
         ctx.say(f"greenledger rebuild: {rebuild_s:.1f} s for {size} entries (CLI start-up alone {startup_s:.1f} s)")
         result.details["replay"] = {"rebuild_s": round(rebuild_s, 2), "entries": size, "cli_startup_s": round(startup_s, 2)}
         # The rebuilt projections must give the very same signed summary (same tree size, deterministic signature).
-        client = _Client(ours.port, timeout=600.0)
+        client = _Client(ours.port, timeout=600.0, token=ours.issue_token("operator"))
         try:
             status_after, summary_after, _ = client.get("/v1/reports/summary")
         finally:

@@ -347,10 +347,24 @@ class LedgerServer(_Server):
         super().__init__(**kwargs)
         self.home = self.tmp / "home"
         self.external: ExternalDatabase | None = None
+        self.env: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
 
     @property
     def operator_key_path(self) -> Path:
         return self.home / "keys" / "operator.pem"
+
+    def issue_token(self, party_id: str) -> str:
+        """A new API token for ``party_id``, from ``greenledger tokens issue`` run beside the server."""
+        if party_id not in self._tokens:
+            done = subprocess.run(
+                [_executable("greenledger"), "tokens", "issue", party_id, "--label", "bench"],
+                env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise RuntimeError(f"issuing a token to {party_id} failed: {done.stderr.strip()}")
+            self._tokens[party_id] = done.stdout.strip()
+        return self._tokens[party_id]
 
     @property
     def pgdata(self) -> Path:
@@ -360,6 +374,9 @@ class LedgerServer(_Server):
         self.home.mkdir()
         env["LEDGER_HOME"] = str(self.home)
         env.pop("LEDGER_KEY_PASSPHRASE", None)
+        # The limiter runs (its cost is measured) but never binds: a benchmark sends more than any client should.
+        env["LEDGER_RATE_LIMIT"] = "10000000 per minute"
+        self.env = env
         if os.environ.get("DATABASE_URL"):
             self.external = ExternalDatabase(os.environ["DATABASE_URL"], "greenledger_bench")
             env["DATABASE_URL"] = self.external.create()

@@ -158,7 +158,7 @@ def verify_bench(ctx: Context) -> BenchResult:
             ctx.say(f"greenledger serve ready on port {ours.port} in {ours.info['startup_s']} s ({ours.info['database']})")
             demo_args = ["demo", "--projects", str(p["projects"]), "--loans", str(p["loans"]), "--tranches", str(p["tranches"])]
             load_s, output = run_cli(ours, demo_args, timeout=p["load_timeout"], label="demo")
-            client = _Client(ours.port, timeout=60.0)
+            client = _Client(ours.port, timeout=60.0, token=ours.issue_token("operator"))
             try:
                 log = client.json("/v1/log")
             finally:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -55,10 +54,13 @@ class Workload:
         self.tag = run_tag or secrets.token_hex(3)
         self.signers = [Signer(f"bench-{self.tag}-signer-{n}", generate_private_key()) for n in range(signers)]
         self._next = 0
+        #: party id -> API token, once the signers are registered (register_signers).
+        self.tokens: dict[str, str] = {}
 
-    def register_signers(self, host: str, port: int, operator_key_path: Path) -> None:
-        """Register the signer parties (role admin) in one batch signed by the operator key."""
-        operator = read_private_key_file(operator_key_path)
+    def register_signers(self, server: Any) -> None:
+        """Register the signer parties (role admin) in one batch signed by the operator key, and give
+        each an API token (a ``bench.servers.LedgerServer``)."""
+        operator = read_private_key_file(server.operator_key_path)
         entries = [
             make_envelope(
                 entry_type="party.registered",
@@ -69,36 +71,46 @@ class Workload:
             )
             for n, s in enumerate(self.signers)
         ]
-        result = load.sequential(host, port, "POST", "/v1/entries/batch", [load.encode({"entries": entries})], expect=201)
+        body = (load.encode({"entries": entries}), load.bearer(server.issue_token(OPERATOR_ID)))
+        result = load.sequential(server.host, server.port, "POST", "/v1/entries/batch", [body], expect=201)
         if result.failed:
             raise RuntimeError(f"registering the signer parties failed: {result.samples}")
+        self.tokens = {s.party_id: server.issue_token(s.party_id) for s in self.signers}
 
-    def entries(self, count: int, role: str = "lender") -> list[dict[str, Any]]:
-        """``count`` new signed ``party.registered`` entries, round-robin over the signers."""
+    def entries(self, count: int, role: str = "lender", signer: Signer | None = None) -> list[dict[str, Any]]:
+        """``count`` new signed ``party.registered`` entries, by ``signer`` or round-robin over the signers."""
         out = []
         for _ in range(count):
             n = self._next
             self._next += 1
-            signer = self.signers[n % len(self.signers)]
+            by = signer or self.signers[n % len(self.signers)]
             party_id = f"bench-{self.tag}-p{n}"
             out.append(
                 make_envelope(
                     entry_type="party.registered",
-                    signer=signer.party_id,
-                    key=signer.key,
+                    signer=by.party_id,
+                    key=by.key,
                     payload=registration(party_id, f"Bench lender {n} (synthetic)", [role], raw_public_key(generate_private_key())),
                     nonce=f"p{n}",
                 )
             )
         return out
 
-    def bodies(self, count: int) -> list[bytes]:
-        """``count`` single-entry request bodies for ``POST /v1/entries``."""
-        return [load.encode(e) for e in self.entries(count)]
+    def _auth(self, party_id: str) -> dict[str, str]:
+        return load.bearer(self.tokens[party_id]) if party_id in self.tokens else {}
 
-    def batch_bodies(self, batches: int, size: int) -> list[bytes]:
-        """``batches`` request bodies for ``POST /v1/entries/batch``, ``size`` entries each."""
-        return [load.encode({"entries": self.entries(size)}) for _ in range(batches)]
+    def bodies(self, count: int) -> list[load.Body]:
+        """``count`` single-entry requests for ``POST /v1/entries``, each with its signer's token."""
+        return [(load.encode(e), self._auth(e["envelope"]["signer"])) for e in self.entries(count)]
+
+    def batch_bodies(self, batches: int, size: int) -> list[load.Body]:
+        """``batches`` requests for ``POST /v1/entries/batch``, ``size`` entries each, each batch by one
+        signer (a token speaks for one party), round-robin over the signers."""
+        out: list[load.Body] = []
+        for number in range(batches):
+            signer = self.signers[number % len(self.signers)]
+            out.append((load.encode({"entries": self.entries(size, signer=signer)}), self._auth(signer.party_id)))
+        return out
 
 
 def receipts_in(body: bytes) -> int:

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
 from ledger import errors
-from ledger.api import problems, register_api
+from ledger.api import auth, problems, register_api, security
 from ledger.config import Config
 from ledger.crypto.signing import read_private_key_file
 from ledger.persistence.db import make_engine
@@ -63,6 +63,13 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["ledger_config"] = config
     app.extensions["ledger_engine"] = engine
     app.extensions["ledger_api"] = register_api(app)
+    # The limit comes first, so that guessing tokens is limited too.
+    app.extensions["ledger_limiter"] = security.install_limits(
+        app, rate_limit=config.rate_limit, storage_uri=config.rate_limit_storage
+    )
+    auth.install(app)
+    app.secret_key = security.session_secret(config.secret_key, config.session_key_path)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
     register_web(app)
     app.register_error_handler(DBAPIError, _database_error)
 

@@ -26,6 +26,10 @@ from ledger.crypto.signing import (
 from ledger.services.runtime import LedgerRuntime
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+token_option = click.option(
+    "--token", envvar="LEDGER_TOKEN", show_envvar=True, help="Your API token (from `greenledger tokens issue`)."
+)
 DEFAULT_OPERATOR_NAME = "Sichuan Near-Zero-Carbon Park Registry Operator (illustrative)"
 DEFAULT_OPERATOR_USCC = "12510000MB1C2D3E42"
 
@@ -166,9 +170,12 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         if index is not None:
             click.echo(f"initialized a new ledger; keys in {config.keys_dir}")
         if demo:
-            from ledger.demo import load_demo
+            from ledger.demo import demo_tokens, load_demo
 
             click.echo(f"demo data: {load_demo(app.extensions['ledger'], config)}")
+            tokens = demo_tokens(app.extensions["ledger"], config)
+            click.echo(f"demo API tokens (one per party) in {config.home / 'demo-tokens.json'}; the auditor's:")
+            click.echo(f"  Authorization: Bearer {tokens['provincial-audit']}")
     app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
 
     from gunicorn.app.base import BaseApplication
@@ -200,7 +207,7 @@ def demo(projects: int, loans: int, tranches: int) -> None:
     """Load the demo programme through the signed path (the same every run; a re-run changes nothing)."""
     from tqdm import tqdm
 
-    from ledger.demo import load_demo
+    from ledger.demo import demo_tokens, load_demo
 
     with tqdm(unit="entries", desc="loading demo", disable=None) as bar:
         try:
@@ -208,6 +215,8 @@ def demo(projects: int, loans: int, tranches: int) -> None:
         except errors.LedgerError as exc:
             _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(summary)
+    demo_tokens(current_app.extensions["ledger"], current_app.extensions["ledger_config"])
+    click.echo(f"API tokens for every demo party: {current_app.extensions['ledger_config'].home / 'demo-tokens.json'}")
 
 
 @commands.command("report")
@@ -308,6 +317,61 @@ def rebuild() -> None:
 # --- keys, signing and submitting -----------------------------------------------------------
 
 
+@commands.group("tokens")
+def tokens() -> None:
+    """Issue, list and revoke API tokens (run on the server, with its database)."""
+
+
+@tokens.command("issue")
+@click.argument("party_id")
+@click.option("--expires-in", "days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Lifetime in days.")
+@click.option("--label", default="", help="What the token is for, shown by `tokens list`.")
+@click.option("--json", "as_json", is_flag=True, help="Print the token with its id and expiry as JSON.")
+@with_appcontext
+def tokens_issue(party_id: str, days: int, label: str, as_json: bool) -> None:
+    """Issue an API token to the registered party PARTY_ID and print it (it is shown only this once)."""
+    from datetime import timedelta
+
+    from ledger.services.tokens import issue_token
+
+    try:
+        issued = issue_token(current_app.extensions["ledger"], party_id, lifetime=timedelta(days=days), label=label)
+    except errors.LedgerError as exc:
+        _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
+    if as_json:
+        stored = issued.stored
+        click.echo(json.dumps({"token": issued.token, "token_id": stored.token_id, "party_id": stored.party_id, "expires_at": stored.expires_at.isoformat()}))
+    else:
+        click.echo(issued.token)
+
+
+@tokens.command("list")
+@click.option("--party", "party_id", help="Only this party's tokens.")
+@with_appcontext
+def tokens_list(party_id: str | None) -> None:
+    """List tokens: id, party, label, expiry and whether revoked (never the secrets, which are not kept)."""
+    from ledger.services.tokens import list_tokens
+
+    now = current_app.extensions["ledger"].clock.now()
+    for t in list_tokens(current_app.extensions["ledger"], party_id):
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else ("expired" if t.expires_at <= now else "live")
+        click.echo(f"{t.token_id}  {t.party_id:24}  expires {t.expires_at:%Y-%m-%d}  {state:18}  {t.label}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@with_appcontext
+def tokens_revoke(token_id: str) -> None:
+    """Revoke the token TOKEN_ID (servers stop accepting it within 30 seconds)."""
+    from ledger.services.tokens import revoke_token
+
+    try:
+        revoke_token(current_app.extensions["ledger"], token_id)
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    click.echo(f"revoked {token_id}")
+
+
 @commands.group("keys")
 def keys() -> None:
     """Ed25519 key files (PKCS#8 PEM, mode 0600)."""
@@ -349,10 +413,11 @@ def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: st
 @commands.command("submit")
 @click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
 @click.argument("source", default="-")
-def submit(url: str, source: str) -> None:
+@token_option
+def submit(url: str, source: str, token: str | None) -> None:
     """Submit a signed entry, or {"entries": [...]} as one batch, from SOURCE (file or -); print the receipt(s)."""
     body = _read_json(source)
-    client = LedgerClient(url)
+    client = LedgerClient(url, token=token)
     try:
         if isinstance(body, dict) and "entries" in body:
             result: Any = {"receipts": client.submit_batch(body["entries"])}
@@ -368,7 +433,8 @@ def submit(url: str, source: str) -> None:
 @click.option("--verifier-key", help="The log's pinned verifier key; fetched from the server (trust on first use) when omitted.")
 @click.option("--offline", is_flag=True, help="Do not contact the server: check the checkpoint signature and the proof only.")
 @click.argument("source", default="-")
-def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, source: str) -> None:
+@token_option
+def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, source: str, token: str | None) -> None:
     """Verify a receipt: the checkpoint's signature, the inclusion proof and (online) the record's hash
     and that the log's latest checkpoint is consistent with the receipt's."""
     from ledger.crypto.canonical import b64decode
@@ -377,7 +443,7 @@ def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, so
     from ledger.verify.receipt import verify_receipt
 
     receipt = _read_json(source)
-    client = LedgerClient(url)
+    client = LedgerClient(url, token=token)
     try:
         if verifier_key is None:
             if offline:
@@ -410,12 +476,13 @@ def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, so
 @click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
 @click.option("--key", "verifier_key", required=True, help="The log's pinned verifier key.")
 @click.argument("receipt", default="-")
-def prove(url: str, verifier_key: str, receipt: str) -> None:
+@token_option
+def prove(url: str, verifier_key: str, receipt: str, token: str | None) -> None:
     """Check that a receipt's entry is still in the log: inclusion at the current size and consistency
     from the receipt's checkpoint (exit 1 otherwise)."""
     from ledger.verify.prove import prove_receipt
 
-    client = LedgerClient(url)
+    client = LedgerClient(url, token=token)
     try:
         current = prove_receipt(
             _read_json(receipt),
@@ -435,12 +502,13 @@ def prove(url: str, verifier_key: str, receipt: str) -> None:
 @click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
 @click.option("--state", "state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
 @click.option("--key", "verifier_key", help="The log's verifier key (needed on the first run; pinned afterwards).")
-def witness_command(url: str, state: Path, verifier_key: str | None) -> None:
+@token_option
+def witness_command(url: str, state: Path, verifier_key: str | None, token: str | None) -> None:
     """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
     rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
     from ledger.verify.witness import pinned_key, witness
 
-    client = LedgerClient(url)
+    client = LedgerClient(url, token=token)
     try:
         key = pinned_key(state, verifier_key)
         outcome = witness(state, key, client.checkpoint, lambda first, second: client.consistency_proof(first, second)["proof"])

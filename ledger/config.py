@@ -42,6 +42,12 @@ class Config:
     max_page_size: int = 1000
     #: Days disbursed financing may go without a verified reduction before reports flag it.
     financing_grace_days: int = 365
+    #: Requests per API token (per client address without one), in flask-limiter notation; empty: no limit.
+    rate_limit: str = "1200 per minute"
+    #: Where rate-limit counters live: memory:// counts per worker process; redis://... shares them.
+    rate_limit_storage: str = "memory://"
+    #: Key signing the web pages' session cookie; by default kept in ``session.key`` under ``home``.
+    secret_key: str | None = None
     #: Role the web app switches to after connecting (INSERT and SELECT only on log tables).
     runtime_role: str | None = "greenledger_app"
     #: Extra Flask settings (tests put TESTING here).
@@ -62,6 +68,10 @@ class Config:
         return self.keys_dir / "operator.pem"
 
     @property
+    def session_key_path(self) -> Path:
+        return self.home / "session.key"
+
+    @property
     def pgdata_dir(self) -> Path:
         return self.home / "pgdata"
 
@@ -69,7 +79,8 @@ class Config:
     def from_env(cls) -> "Config":
         """Read ``DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
         ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
-        ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS`` and
+        ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS``,
+        ``LEDGER_RATE_LIMIT`` (empty: none), ``LEDGER_RATE_LIMIT_STORAGE``, ``LEDGER_SECRET_KEY`` and
         ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
         passphrase = os.environ.get("LEDGER_KEY_PASSPHRASE")
         role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
@@ -84,5 +95,8 @@ class Config:
             default_page_size=_env_int("LEDGER_PAGE_SIZE", 100),
             max_page_size=_env_int("LEDGER_MAX_PAGE_SIZE", 1000),
             financing_grace_days=_env_int("LEDGER_FINANCING_GRACE_DAYS", 365),
+            rate_limit=os.environ.get("LEDGER_RATE_LIMIT", cls.rate_limit),
+            rate_limit_storage=os.environ.get("LEDGER_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
+            secret_key=os.environ.get("LEDGER_SECRET_KEY") or None,
             runtime_role=role or None,
         )

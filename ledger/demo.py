@@ -9,6 +9,8 @@ Running it again is an idempotent retry: the envelopes, nonces and signing times
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +31,7 @@ from ledger.domain import roles
 from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
 from ledger.services.entries import submit_entries
 from ledger.services.runtime import LedgerRuntime
+from ledger.services.tokens import authenticate, issue_token
 
 SEED = "greenledger-demo-v1"
 #: Entries are signed at fixed times in the past, so a re-run sends identical envelopes.
@@ -363,3 +366,24 @@ def load_demo(
             progress(len(batch))
     state = "loaded" if created else "already present"
     return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans (signed at {format_timestamp(SIGNED_AT)})"
+
+
+def demo_tokens(runtime: LedgerRuntime, config: Config, *, lifetime: timedelta = timedelta(days=30)) -> dict[str, str]:
+    """API tokens for the operator and every demo party, kept in ``demo-tokens.json`` (0600) under
+    the ledger's home so a person can try each role's view; still-valid tokens are reused."""
+    path = config.home / "demo-tokens.json"
+    parties = ["operator", *(row[0] for row in DemoProgramme(projects=1, loans=0).parties())]
+    try:
+        kept: dict[str, str] = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        kept = {}
+    tokens = {}
+    for party in parties:
+        token = kept.get(party)
+        principal = authenticate(runtime, token) if token else None
+        tokens[party] = token if principal and principal.party_id == party else issue_token(runtime, party, lifetime=lifetime, label="demo").token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(tokens, out, indent=2)
+    return tokens

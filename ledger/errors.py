@@ -150,6 +150,30 @@ class LedgerAlreadyInitialized(LedgerError):
     title = "Ledger already has a genesis entry"
 
 
+# --- access ------------------------------------------------------------------------------
+
+
+class Unauthenticated(LedgerError):
+    """No API token, or one that is unknown, expired or revoked."""
+
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(LedgerError):
+    """The token's party may not read or do this."""
+
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class TokenPartyMismatch(Forbidden):
+    """A write's envelope is signed by another party than the one the token was issued to."""
+
+    code = "token-party-mismatch"
+    title = "Token and signer are different parties"
+
+
 # --- reads and proofs --------------------------------------------------------------------
 
 

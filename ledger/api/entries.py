@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ledger import errors
-from ledger.api import schemas
+from ledger.api import auth, schemas
 from ledger.api.body import json_body, page_limit, runtime
 from ledger.api.problems import problem_doc
 from ledger.domain.log import StoredEntry
@@ -22,25 +22,44 @@ def entry_view(entry: StoredEntry) -> dict[str, Any]:
     return {"record": entry.record_json(), "leaf_hash": entry.leaf_hash}
 
 
+def _signers(submissions: list[Any], *, batch: bool = False) -> dict[str, str]:
+    """field -> the signer each well-formed submission names (malformed ones are left to the submit service)."""
+    found = {}
+    for position, submission in enumerate(submissions):
+        envelope = submission.get("envelope") if isinstance(submission, dict) else None
+        signer = envelope.get("signer") if isinstance(envelope, dict) else None
+        if isinstance(signer, str):
+            found[f"entries[{position}].envelope.signer" if batch else "envelope.signer"] = signer
+    return found
+
+
 @blp.route("")
 class Entries(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.SubmissionSchema}}})
     @blp.response(201, schemas.ReceiptSchema, description="Appended; the receipt proves it")
     @blp.alt_response(200, schema=schemas.ReceiptSchema, description="An identical retry: the first receipt again")
-    @blp.alt_response(403, **problem_doc("Key revoked, or the signer lacks the role"))
+    @blp.alt_response(401, **problem_doc("No valid API token"))
+    @blp.alt_response(403, **problem_doc("Key revoked, the signer lacks the role, or the token is another party's"))
     @blp.alt_response(409, **problem_doc("The nonce was used for other content, or an id exists"))
     @blp.alt_response(413, **problem_doc("Body too large"))
     @blp.alt_response(422, **problem_doc("Invalid envelope, payload, signature or rule"))
     @blp.alt_response(503, **problem_doc("Database unavailable: retry with the same nonce"))
     def post(self) -> tuple[entry_service.Receipt, int]:
-        """Submit one signed entry"""
-        result = entry_service.submit_entries(runtime(), [json_body()], batch=False)
+        """Submit one signed entry (the token's party must be the signer)"""
+        body = json_body()
+        auth.require_signers(_signers([body]))
+        result = entry_service.submit_entries(runtime(), [body], batch=False)
         return result.receipts[0], 201 if result.created else 200
 
     @blp.arguments(schemas.EntryQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, schemas.EntryPageSchema)
     def get(self, after: int | None, before: int | None, limit: int | None, type: str | None, signer: str | None) -> dict[str, Any]:
-        """List entries in index order, with a cursor"""
+        """List entries in index order, with a cursor (parties other than full readers: their own)"""
+        scope = auth.entry_signer_scope()
+        if scope is not None:
+            if signer not in (None, scope):
+                raise errors.Forbidden(f"you may list only the records you signed (signer={scope!r})", field="signer")
+            signer = scope
         page = reads.list_entries(runtime(), after=after, before=before, limit=page_limit(limit), entry_type=type, signer=signer)
         return {"items": [entry_view(e) for e in page.items], "next": page.next}
 
@@ -50,7 +69,8 @@ class Batch(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchSchema}}})
     @blp.response(201, schemas.BatchReceiptsSchema, description="All appended (or retried), in order")
     @blp.alt_response(200, schema=schemas.BatchReceiptsSchema, description="Every entry had been recorded before")
-    @blp.alt_response(403, **problem_doc("Key revoked, or a signer lacks the role"))
+    @blp.alt_response(401, **problem_doc("No valid API token"))
+    @blp.alt_response(403, **problem_doc("Key revoked, a signer lacks the role, or the token is another party's"))
     @blp.alt_response(409, **problem_doc("A nonce was used for other content, or an id exists"))
     @blp.alt_response(413, **problem_doc("Too many entries or body too large"))
     @blp.alt_response(422, **problem_doc("An entry is invalid; nothing was written"))
@@ -60,6 +80,7 @@ class Batch(MethodView):
         body = json_body()
         if not isinstance(body, dict) or set(body) != {"entries"} or not isinstance(body["entries"], list):
             raise errors.InvalidInput('body must be {"entries": [...]}', field="entries")
+        auth.require_signers(_signers(body["entries"], batch=True))
         result = entry_service.submit_entries(runtime(), body["entries"], batch=True)
         return {"receipts": result.receipts}, 201 if result.created else 200
 
@@ -69,8 +90,10 @@ class Entry(MethodView):
     @blp.response(200, schemas.EntrySchema)
     @blp.alt_response(404, **problem_doc())
     def get(self, index: int) -> dict[str, Any]:
-        """Read one entry and its leaf hash"""
-        return entry_view(reads.get_entry(runtime(), index))
+        """Read one entry and its leaf hash (its signer's and full readers' only)"""
+        entry = reads.get_entry(runtime(), index)
+        auth.require_record_access(entry.signer)
+        return entry_view(entry)
 
 
 @blp.route("/<int:index>/inclusion-proof")

@@ -42,11 +42,15 @@ STATUS_BY_ERROR: dict[type[errors.LedgerError], int] = {
     errors.ProofMismatch: 422,
     errors.InvalidCheckpoint: 422,
     errors.ServiceUnavailable: 503,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
 }
 
 #: Werkzeug's HTTP errors get slugs of their own.
 CODE_BY_STATUS = {
     400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     413: "payload-too-large",
@@ -110,6 +114,8 @@ def ledger_error_response(exc: errors.LedgerError) -> Response:
     status = status_for(exc)
     # A 503 is temporary: tell clients when to retry (with the same nonce, which makes it safe).
     headers = {"Retry-After": "1"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="greenledger"'}
     return problem(status, exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra, headers=headers)
 
 

@@ -10,12 +10,14 @@ import dataclasses
 import typing
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger import errors
+from ledger.api import auth
 from ledger.api.body import page_limit, runtime
 from ledger.api.problems import problem_doc
 from ledger.domain.entities import (
@@ -29,6 +31,8 @@ from ledger.domain.entities import (
     RewardProgram,
     Verification,
 )
+from ledger.domain import access, roles
+from ledger.domain.access import Principal
 from ledger.domain.fields import Base64Bytes, DecimalString, UtcTimestamp
 from ledger.services import reads
 
@@ -80,7 +84,39 @@ def _query_schema(kind: type[Entity], filters: tuple[str, ...], key_type: type[f
     return Schema.from_dict(attrs, name=f"{kind.__name__}Query")
 
 
-def resource(path: str, kind: type[Entity], *, filters: tuple[str, ...] = (), **derived: fields.Field) -> None:
+class OwnedScope:
+    """Read scope of a confidential kind: full readers see all; its owner (``owner_field``, in ``role``) its
+    own; a park operator those about projects in its parks, asked for one project at a time."""
+
+    def __init__(self, owner_field: str, role: str, may_read: Callable[..., bool]) -> None:
+        self.owner_field = owner_field
+        self.role = role
+        self.may_read = may_read
+
+    def narrow(self, who: Principal, given: dict[str, Any]) -> dict[str, Any]:
+        """The list filters this principal may use: ``given``, with the owner forced where it must be."""
+        if who.reads_everything:
+            return given
+        if who.has(self.role):
+            if given.get(self.owner_field) not in (None, who.party_id):
+                raise errors.Forbidden(f"you may list only your own ({self.owner_field}={who.party_id!r})", field=self.owner_field)
+            return {**given, self.owner_field: who.party_id}
+        if who.has(roles.PARK_OPERATOR):
+            project = given.get("project_id")
+            if project is None or reads.park_operator_of_project(runtime(), project) != who.party_id:
+                raise errors.Forbidden("a park operator lists these one project of its own parks at a time", field="project_id")
+            return given
+        raise errors.Forbidden("your roles give no read access to these records")
+
+    def check(self, who: Principal, entity: Any) -> None:
+        operator = reads.park_operator_of_project(runtime(), entity.project_id) if who.has(roles.PARK_OPERATOR) else None
+        if not self.may_read(who, getattr(entity, self.owner_field), park_operator=operator):
+            raise errors.Forbidden("this record belongs to another party")
+
+
+def resource(
+    path: str, kind: type[Entity], *, filters: tuple[str, ...] = (), scope: OwnedScope | None = None, **derived: fields.Field
+) -> None:
     """Register ``GET /v1/<path>`` (paginated, filtered) and ``GET /v1/<path>/<key>`` for ``kind``."""
     key_type: type[fields.Field] = fields.Integer if typing.get_type_hints(kind)[kind.KEY] is int else fields.String
     item = entity_schema(kind, **derived)
@@ -91,6 +127,8 @@ def resource(path: str, kind: type[Entity], *, filters: tuple[str, ...] = (), **
     @blp.arguments(query, location="query", as_kwargs=True)
     @blp.response(200, page)
     def get_list(self: MethodView, after: Any, limit: int | None, **given: str | None) -> dict[str, Any]:
+        if scope is not None:
+            given = scope.narrow(auth.principal(), given)
         result = reads.list_entities(runtime(), kind, after=after, limit=page_limit(limit), **given)
         return {"items": result.items, "next": result.next}
 
@@ -99,7 +137,10 @@ def resource(path: str, kind: type[Entity], *, filters: tuple[str, ...] = (), **
     @blp.response(200, item)
     @blp.alt_response(404, **problem_doc())
     def get_one(self: MethodView, key: Any) -> Entity:
-        return reads.get_entity(runtime(), kind, key)
+        entity = reads.get_entity(runtime(), kind, key)
+        if scope is not None:
+            scope.check(auth.principal(), entity)
+        return entity
 
     get_one.__doc__ = f"One {noun}, with the log indices it was built from"
 
@@ -120,9 +161,15 @@ resource(
     "loans",
     Loan,
     filters=("lender", "project_id"),
+    scope=OwnedScope("lender", roles.LENDER, access.may_read_loan),
     outstanding=DecimalString(places=2, metadata={"description": "disbursed − repaid"}),
 )
-resource("verifications", Verification, filters=("project_id", "verifier"))
+resource(
+    "verifications",
+    Verification,
+    filters=("project_id", "verifier"),
+    scope=OwnedScope("verifier", roles.VERIFIER, access.may_read_verification),
+)
 resource("reward-programs", RewardProgram, remaining=DecimalString(places=2, metadata={"description": "budget − disbursed"}))
 resource("reward-disbursements", RewardDisbursement, filters=("program_id", "project_id"))
 resource(

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api import auth
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
 from ledger.reconciliation.reports import KINDS
@@ -53,7 +54,9 @@ def _subject_route(kind: str) -> None:
     @blp.response(200, SignedReportSchema)
     @blp.alt_response(400, **problem_doc("tree_size out of range"))
     @blp.alt_response(404, **problem_doc("No such subject at this tree size"))
+    @blp.alt_response(403, **problem_doc("The token's party may not read this report"))
     def get(self: MethodView, subject: str, tree_size: int | None, format: str) -> Response | dict[str, Any]:
+        auth.require_report_access(kind, subject)
         return _answer(make_report(runtime(), kind, subject, tree_size=tree_size), format)
 
     get.__doc__ = f"Signed {kind} report (JSON, or ?format=csv)"

@@ -210,11 +210,15 @@ class SqlAlchemyProjectionRepository:
         return None if row is None else _to_entity(CreditBlock, row)
 
     def put(self, entities: Sequence[Entity]) -> None:
-        """Insert or replace entities, kind by kind in order of first appearance (parties before their keys)."""
+        """Insert or replace entities, kind by kind in table order (parties before their keys, whatever
+        order the entries that changed them came in)."""
         by_kind: dict[type[Entity], list[dict[str, Any]]] = defaultdict(list)
         for entity in entities:
             by_kind[type(entity)].append(_to_row(entity))
-        for kind, rows in by_kind.items():
+        for kind in PROJECTION_TABLES:
+            rows = by_kind.get(kind)
+            if not rows:
+                continue
             table = PROJECTION_TABLES[kind]
             statement = pg_insert(table)
             updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != kind.KEY}

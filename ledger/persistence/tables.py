@@ -79,9 +79,26 @@ class CheckpointRow(Base):
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
 
 
+class ApiTokenRow(Base):
+    """A bearer token issued to a party; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    party_id: Mapped[str] = mapped_column(Text)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_api_tokens_party", "party_id"),)
+
+
 entries = EntryRow.__table__
 tree_nodes = TreeNodeRow.__table__
 checkpoints = CheckpointRow.__table__
+api_tokens = ApiTokenRow.__table__
 
 #: Foreign keys between projections (kept few: projections are rebuilt wholesale from the log).
 FOREIGN_KEYS = {(PartyKey, "party_id"): "parties.party_id"}

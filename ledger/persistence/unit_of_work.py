@@ -11,6 +11,7 @@ from ledger.persistence.repositories import (
     SqlAlchemyLogRepository,
     SqlAlchemyProjectionRepository,
 )
+from ledger.persistence.tokens import SqlAlchemyTokenRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -18,6 +19,7 @@ class SqlAlchemyUnitOfWork:
 
     log: SqlAlchemyLogRepository
     projections: SqlAlchemyProjectionRepository
+    tokens: SqlAlchemyTokenRepository
 
     def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
         self._engine = engine
@@ -32,6 +34,7 @@ class SqlAlchemyUnitOfWork:
             self._connection = self._connection.execution_options(isolation_level="REPEATABLE READ")
         self.log = SqlAlchemyLogRepository(self._connection)
         self.projections = SqlAlchemyProjectionRepository(self._connection)
+        self.tokens = SqlAlchemyTokenRepository(self._connection)
         return self
 
     def __exit__(

@@ -54,9 +54,20 @@ class ProjectionRepository(Protocol):
     def clear(self) -> None: ...
 
 
+class TokenRepository(Protocol):
+    def add(self, token: Any) -> None: ...
+
+    def get(self, token_id: str) -> Any: ...
+
+    def list(self, party_id: str | None = None) -> list[Any]: ...
+
+    def revoke(self, token_id: str, at: datetime) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     log: LogRepository
     projections: ProjectionRepository
+    tokens: TokenRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ledger import errors
-from ledger.domain.entities import CreditBlock, Entity, PartyKey
+from ledger.domain.entities import CreditBlock, Entity, Park, PartyKey, Project
 from ledger.domain.log import StoredCheckpoint, StoredEntry
 from ledger.services import proofs
 from ledger.services.runtime import LedgerRuntime, LogIdentity
@@ -126,6 +126,14 @@ def holdings(runtime: LedgerRuntime, holder: str) -> list[dict[str, Any]]:
         {"vintage": vintage, "status": status, "quantity": quantity, "blocks": count}
         for (vintage, status), (quantity, count) in sorted(totals.items())
     ]
+
+
+def park_operator_of_project(runtime: LedgerRuntime, project_id: str) -> str | None:
+    """The operator party of the park a project belongs to; None for an unknown project."""
+    with runtime.uow_factory() as uow:
+        project = uow.projections.get_many(Project, [project_id]).get(project_id)
+        park = uow.projections.get_many(Park, [project.park_id]).get(project.park_id) if project else None
+    return park.operator if park else None
 
 
 def keys_of(runtime: LedgerRuntime, party_id: str) -> list[PartyKey]:

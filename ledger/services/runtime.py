@@ -44,7 +44,15 @@ class LedgerRuntime:
     reconciliation: Settings = field(default_factory=Settings)
     #: key id -> (party id, public key) of registered keys; a key id never changes its key.
     public_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    #: Recently authenticated API tokens (services.tokens).
+    token_cache: Any = field(default=None, repr=False)
     _identity: LogIdentity | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token_cache is None:
+            from ledger.services.tokens import TokenCache
+
+            self.token_cache = TokenCache()
 
     def identity(self, uow: UnitOfWork) -> LogIdentity:
         """The origin and checkpoint key from the genesis entry (cached: index 0 never changes).

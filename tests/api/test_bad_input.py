@@ -50,7 +50,7 @@ CASES: list[tuple[str, Callable[[Any], Any], int, str, str | None]] = [
     ("signature not base64", lambda s: {**_valid(s), "signature": "%%%"}, 422, "invalid-signature", "signature"),
     ("payload changed after signing", lambda s: {"envelope": {**_valid(s)["envelope"], "nonce": "other"}, "signature": _valid(s)["signature"]}, 422, "invalid-signature", "signature"),
     ("unknown key", lambda s: s("party.registered", party_payload("bank-a", ["lender"]), key=party_key("stranger")), 422, "unknown-key", "envelope.key"),
-    ("key of another party", lambda s: _resigned(_valid(s), _set("signer", "someone-else")), 422, "unknown-key", "envelope.key"),
+    ("key of another party", lambda s: _resigned(_valid(s), _set("signer", "someone-else")), 403, "token-party-mismatch", "envelope.signer"),
     ("missing field", lambda s: {"envelope": {k: v for k, v in _valid(s)["envelope"].items() if k != "nonce"}, "signature": "x"}, 422, "invalid-input", "envelope.nonce"),
     ("extra envelope field", lambda s: _resigned(_valid(s), _set("extra", 1)), 422, "invalid-input", "envelope.extra"),
     ("version 2", lambda s: _resigned(_valid(s), _set("v", 2)), 422, "invalid-input", "envelope.v"),

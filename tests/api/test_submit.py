@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.crypto.canonical import b64decode, canonical_json
+from ledger.crypto.canonical import b64decode, b64encode, canonical_json
 from ledger.crypto.checkpoint import verifier_key, verify_checkpoint
 from ledger.crypto.signing import raw_public_key
 from ledger.merkle.hashing import leaf_hash
@@ -101,13 +101,27 @@ def test_batch_appends_in_order_and_every_receipt_verifies(client, sign):
 
 
 def test_batch_entry_may_use_a_key_registered_earlier_in_the_same_batch(client, sign):
-    admin_key = party_key("admin-2")
+    second_key = party_key("operator", generation=1)
     entries = [
-        sign("party.registered", party_payload("admin-2", ["admin"], admin_key)),
-        sign("party.registered", party_payload("bank-a", ["lender"]), signer="admin-2", key=admin_key),
+        sign("key.added", {"party": "operator", "public_key": b64encode(raw_public_key(second_key))}),
+        sign("party.registered", party_payload("bank-a", ["lender"]), key=second_key),
     ]
     response = client.post("/v1/entries/batch", json={"entries": entries})
     assert response.status_code == 201, response.get_json()
+
+
+def test_a_batch_is_signed_by_the_token_party_alone(client, sign):
+    admin_key = party_key("admin-2")
+    assert client.post("/v1/entries", json=sign("party.registered", party_payload("admin-2", ["admin"], admin_key))).status_code == 201
+    entries = [
+        sign("party.registered", party_payload("bank-a", ["lender"])),
+        sign("party.registered", party_payload("bank-b", ["lender"]), signer="admin-2", key=admin_key),
+    ]
+    response = client.post("/v1/entries/batch", json={"entries": entries})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "token-party-mismatch"
+    assert response.get_json()["field"] == "entries[1].envelope.signer"
+    assert tree_size(client) == 2
 
 
 def test_batch_is_all_or_nothing(client, sign):

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ledger.crypto.signing import private_key_to_pem
-from tests.conftest import OPERATOR_KEY, FixedClock
+from tests.conftest import OPERATOR_ID, OPERATOR_KEY, FixedClock, token_for
 
 
 @pytest.fixture
@@ -20,8 +20,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP."""
+def live_url(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP (as the operator: LEDGER_TOKEN)."""
+    monkeypatch.setenv("LEDGER_TOKEN", token_for(app, OPERATOR_ID))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

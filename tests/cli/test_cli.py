@@ -15,7 +15,7 @@ from ledger.crypto.signing import (
     verify_envelope,
 )
 from tests.api.test_submit import VERIFIER_KEY
-from tests.conftest import OPERATOR_KEY, ORIGIN
+from tests.conftest import OPERATOR_KEY, ORIGIN, token_for
 from tests.helpers import party_payload, tree_size
 
 
@@ -30,6 +30,7 @@ def test_init_writes_private_keys_and_the_genesis_entry(make_app, empty_database
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     checkpoint_key = read_private_key_file(config.checkpoint_key_path)
     client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, 'registry')}"
     info = client.get("/v1/log").get_json()
     assert info["verifier_key"] == verifier_key(ORIGIN, raw_public_key(checkpoint_key))
     genesis = client.get("/v1/entries/0").get_json()["record"]["envelope"]

@@ -1,0 +1,151 @@
+"""Bearer-token authentication and the route-level access table; object-level rules live in domain.access.
+
+Every endpoint is in ``ACCESS`` (a test checks it): ``PUBLIC`` needs no token, ``TOKEN`` any valid token
+(the view may narrow further by the principal's read scope), ``FULL`` a party that reads everything.
+Pages of the web blueprint authenticate the same way (or by the token kept in the signed session
+cookie) and send a visitor without a principal to the sign-in page themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from flask import Flask, g, request, session
+
+from ledger import errors
+from ledger.api.body import runtime
+from ledger.domain import access
+from ledger.domain.access import Principal
+from ledger.services import reads
+from ledger.services.tokens import authenticate
+
+PUBLIC = "public"
+TOKEN = "token"
+FULL = "full"
+
+ACCESS: dict[str, str] = {
+    "health.Health": PUBLIC,
+    "health.Ready": PUBLIC,
+    "log.CheckpointView": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "static": PUBLIC,
+    "entries.Entries": TOKEN,  # writes: the token's party must sign; reads: scoped to own records
+    "entries.Batch": TOKEN,
+    "entries.Entry": TOKEN,
+    "entries.InclusionProof": TOKEN,
+    "log.LogView": TOKEN,
+    "log.ConsistencyProofView": TOKEN,
+    "log.ExportView": FULL,
+    "registry.Parties": TOKEN,
+    "registry.PartyView": TOKEN,
+    "registry.KeyView": TOKEN,
+    "programme.parks-list": TOKEN,
+    "programme.parks-detail": TOKEN,
+    "programme.park-statistics-list": TOKEN,
+    "programme.park-statistics-detail": TOKEN,
+    "programme.projects-list": TOKEN,
+    "programme.projects-detail": TOKEN,
+    "programme.loans-list": TOKEN,  # scoped in the view
+    "programme.loans-detail": TOKEN,
+    "programme.verifications-list": TOKEN,
+    "programme.verifications-detail": TOKEN,
+    "programme.reward-programs-list": TOKEN,
+    "programme.reward-programs-detail": TOKEN,
+    "programme.reward-disbursements-list": TOKEN,
+    "programme.reward-disbursements-detail": TOKEN,
+    "programme.credit-blocks-list": TOKEN,
+    "programme.credit-blocks-detail": TOKEN,
+    "programme.Holdings": TOKEN,
+    "reports.Summary": TOKEN,
+    "reports.project-report": TOKEN,  # scoped in the view
+    "reports.lender-report": TOKEN,
+    "reports.park-report": TOKEN,
+    "reports.reward-program-report": TOKEN,
+}
+
+#: Blueprints whose views handle a missing principal themselves (a redirect to sign in, not a 401).
+SELF_GUARDED_BLUEPRINTS = frozenset({"web"})
+
+SESSION_TOKEN = "api_token"
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    # The session cookie authenticates reads only: a cross-site form must never be able to write.
+    if request.method in ("GET", "HEAD"):
+        token = session.get(SESSION_TOKEN)
+        return token if isinstance(token, str) else None
+    return None
+
+
+def _authenticate_request() -> None:
+    endpoint = request.endpoint
+    token = _bearer()
+    g.principal = authenticate(runtime(), token) if token else None
+    if endpoint is None:  # 404 and 405: let routing answer
+        return
+    blueprint = endpoint.partition(".")[0] if "." in endpoint else ""
+    if blueprint in SELF_GUARDED_BLUEPRINTS:
+        return
+    level = ACCESS.get(endpoint, FULL)  # an endpoint nobody classified is closed, not open
+    if level == PUBLIC:
+        return
+    if g.principal is None:
+        if token:
+            raise errors.Unauthenticated("the API token is unknown, expired or revoked", field="Authorization")
+        raise errors.Unauthenticated("send an API token: Authorization: Bearer <token>", field="Authorization")
+    if level == FULL and not g.principal.reads_everything:
+        raise errors.Forbidden("only admins, auditors and the department may do this")
+
+
+def install(app: Flask) -> None:
+    app.before_request(_authenticate_request)
+
+
+def token_id_of_request() -> str | None:
+    """The token id named by the request's bearer token, without a database lookup (rate-limit key)."""
+    token = _bearer()
+    if token and token.startswith("glt_"):
+        return token[4:].partition("_")[0] or None
+    return None
+
+
+def current_principal() -> Principal | None:
+    return getattr(g, "principal", None)
+
+
+def principal() -> Principal:
+    """The authenticated principal (the gate guarantees one outside public endpoints)."""
+    found = current_principal()
+    if found is None:
+        raise errors.Unauthenticated("send an API token: Authorization: Bearer <token>", field="Authorization")
+    return found
+
+
+def require_signers(signers: Mapping[str, str]) -> None:
+    """A write must be signed by the party the token was issued to (``signers``: field -> signer)."""
+    party = principal().party_id
+    for field, signer in signers.items():
+        if signer != party:
+            raise errors.TokenPartyMismatch(f"the token is {party!r}'s but the envelope is signed by {signer!r}", field=field)
+
+
+def entry_signer_scope() -> str | None:
+    """None when the principal may see every log record, else the party whose records it may see."""
+    who = principal()
+    return None if who.reads_everything else who.party_id
+
+
+def require_record_access(signer: str) -> None:
+    if not access.may_read_record(principal(), signer):
+        raise errors.Forbidden("this record was signed by another party; only its signer and full readers may read it")
+
+
+def require_report_access(kind: str, subject: str | None) -> None:
+    who = principal()
+    operator = reads.park_operator_of_project(runtime(), subject) if kind == "project" and subject else None
+    if not access.may_read_report(who, kind, subject, park_operator=operator):
+        raise errors.Forbidden(f"{who.party_id!r} may not read the {kind} report on {subject!r}")

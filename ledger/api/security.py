@@ -1,0 +1,83 @@
+"""Response hardening and request limits: security headers, a per-token rate limit, the session secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+
+from ledger.api import auth
+
+#: Sent on every response. The pages use only same-origin scripts and styles (inline styles are
+#: allowed for server-rendered SVG charts); nothing may frame them.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+#: Probes are exempt from the rate limit: orchestrators poll them.
+UNLIMITED_ENDPOINTS = frozenset({"health.Health", "health.Ready", "static"})
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.headers.get("Authorization") or request.cookies:
+        # What an authenticated party reads must not stay in shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _rate_limit_key() -> str:
+    token_id = auth.token_id_of_request()
+    return f"token:{token_id}" if token_id else f"ip:{request.remote_addr}"
+
+
+def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter | None:
+    """A rate limit per API token (per client address without one); None when ``rate_limit`` is empty."""
+    app.after_request(_add_headers)
+    if not rate_limit:
+        return None
+    limiter = Limiter(
+        _rate_limit_key,
+        app=app,
+        default_limits=[rate_limit],
+        storage_uri=storage_uri,
+        headers_enabled=True,
+        strategy="moving-window",
+    )
+    limiter.request_filter(lambda: request.endpoint in UNLIMITED_ENDPOINTS)
+    return limiter
+
+
+def session_secret(configured: str | None, path: Path) -> str:
+    """The key signing session cookies: configured, else kept in a 0600 file every worker shares."""
+    if configured:
+        return configured
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: a worker racing us reads
+        # either nothing or the complete secret, and the first link wins.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
