@@ -6,12 +6,20 @@ tables beside every chart.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Callable, Iterable
+
+import sys
 
 import pygal
 from markupsafe import Markup
 from pygal.style import Style
+
+# pygal appends a sys.meta_path finder for its optional pygal.maps plugins that has only the legacy
+# find_module method, so every later import in the process raises an ImportWarning (an error under
+# the tests' filterwarnings). The pages draw no maps: take the finder out again.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 STYLE = Style(
     background="transparent",
@@ -67,8 +75,12 @@ def _config(**extra: Any) -> dict[str, Any]:
     return base
 
 
+#: pygal writes its config into an inline script for its optional tooltips; the pages run no inline script.
+INLINE_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+
+
 def _svg(chart: Any, label: str) -> Markup:
-    svg = chart.render(is_unicode=True)
+    svg = INLINE_SCRIPT.sub("", chart.render(is_unicode=True))
     return Markup(f'<figure class="chart" role="img" aria-label="{Markup.escape(label)}">{svg}</figure>')
 
 
@@ -140,7 +152,7 @@ def park_emissions(periods: list[dict[str, Any]], baseline: str, entry_link: Cal
     return _svg(chart, "Bar chart of the park's total emissions per period against its baseline")
 
 
-def project_financing(lenders: list[dict[str, Any]], link: Callable[[str], str]) -> Markup:
+def project_financing(lenders: list[dict[str, Any]], link: Callable[[str], str | None]) -> Markup:
     """A project's financing by lender: principal, disbursed, outstanding."""
     chart = pygal.Bar(**_config(title="Financing by lender", y_title="million yuan", width=640, height=400))
     chart.x_labels = [line["lender"] for line in lenders]
@@ -157,8 +169,9 @@ def reductions_by_vintage(vintages: list[dict[str, Any]], link: Callable[[int], 
     return _svg(chart, "Bar chart of verified reductions by vintage")
 
 
-def lender_projects(projects: list[dict[str, Any]], link: Callable[[str], str]) -> Markup:
+def lender_projects(projects: list[dict[str, Any]], link: Callable[[str], str | None]) -> Markup:
     """A lender's financed reductions against each project's verified reductions."""
+    projects = list(reversed(projects))  # pygal stacks horizontal bars bottom up; read them top down like the table
     chart = pygal.HorizontalBar(**_config(title="Financed against verified reductions per project", height=max(300, 40 * len(projects) + 120)))
     chart.x_labels = [p["project_id"] for p in projects]
     chart.add("Verified (tCO2e)", [_point(_number(p["verified_reductions"]), link(p["project_id"])) for p in projects])
