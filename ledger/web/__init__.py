@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ledger.web.views import bp, root
+from ledger.web.views import bp
 
 
 def register_web(app: Flask) -> None:
     """Mount the pages under ``/ui`` (and send ``/`` there)."""
     app.register_blueprint(bp)
-    app.add_url_rule("/", "web_root", root)

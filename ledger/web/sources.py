@@ -13,6 +13,7 @@ from ledger.domain.entities import (
     CreditBlock,
     Entity,
     Loan,
+    Park,
     Project,
     RewardDisbursement,
     Verification,
@@ -50,9 +51,11 @@ def _project_parts(runtime: LedgerRuntime, project_ids: list[str]) -> tuple[list
 
 def park_sources(runtime: LedgerRuntime, park_id: str) -> dict[str, Any]:
     """Indices behind a park report's project totals, and its projects."""
+    park = reads.get_entity(runtime, Park, park_id)
     projects = everything(runtime, Project, park_id=park_id)
     loans, verifications, rewards, blocks = _project_parts(runtime, [p.project_id for p in projects])
     return {
+        "park": sorted({park.registered_index, park.last_index}),
         "projects": projects,
         "count": sorted(p.registered_index for p in projects),
         "total_investment": sorted(p.registered_index for p in projects),
@@ -87,9 +90,11 @@ def project_sources(runtime: LedgerRuntime, project_id: str) -> dict[str, Any]:
 
 
 def lender_sources(runtime: LedgerRuntime, lender: str) -> dict[str, Any]:
-    """Indices behind each of a lender's loans (its first and latest entry)."""
+    """Indices behind each of a lender's loans (its first and latest entry), and its projects' verifications."""
     loans = everything(runtime, Loan, lender=lender)
+    project_ids = sorted({loan.project_id for loan in loans})
     return {
+        "verified": {p: sorted(v.verified_index for v in everything(runtime, Verification, project_id=p)) for p in project_ids},
         "loans": {loan.loan_id: _loan_indices([loan]) for loan in loans},
         "all": _loan_indices(loans),
         "projects": {p: _loan_indices([loan for loan in loans if loan.project_id == p]) for p in {loan.project_id for loan in loans}},

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ledger.crypto.signing import private_key_to_pem
-from tests.conftest import CHECKPOINT_KEY, OPERATOR_KEY, ORIGIN, FixedClock, _clone
+from tests.conftest import CHECKPOINT_KEY, OPERATOR_KEY, ORIGIN, FixedClock, _clone, token_for
 
 #: A smaller programme than `serve --demo` (40 projects, 60 loans) keeps the suite quick; the 17 parks are all there.
 DEMO_PROJECTS = 24
@@ -31,6 +31,7 @@ def demo_app(pg_server_url: str, database_templates: dict[str, str], tmp_path_fa
             origin=ORIGIN,
             flask={"TESTING": True},
             overrides={"checkpoint_key": CHECKPOINT_KEY, "clock": FixedClock()},
+            rate_limit="100000 per minute",
         )
         config.keys_dir.mkdir(parents=True)
         config.operator_key_path.write_bytes(private_key_to_pem(OPERATOR_KEY))
@@ -53,6 +54,12 @@ def demo_url(demo_app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def auditor_token(demo_app: Any) -> str:
+    """The demo's auditor reads everything (DESIGN §1)."""
+    return token_for(demo_app, "provincial-audit")
 
 
 @pytest.fixture(scope="session")

@@ -42,8 +42,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, demo_url: str) -> Iterator[Any]:
-    """A fresh browser context whose every request must go to the test server."""
+def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
+    """A fresh browser context, signed in as nobody, whose every request must go to the test server."""
     context = browser.new_context(base_url=demo_url, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -52,6 +52,21 @@ def page(browser: Any, demo_url: str) -> Iterator[Any]:
     yield page
     context.close()
     assert not outside, f"the page fetched from outside the machine: {outside}"
+
+
+def sign_in(page: Any, token: str, start: str = "/ui/") -> None:
+    page.goto(start)
+    page.wait_for_url("**/ui/sign-in**")
+    page.fill("input[name=token]", token)
+    page.locator("[data-testid=sign-in] button").click()
+    page.wait_for_url(f"**{start}")
+
+
+@pytest.fixture
+def page(visitor: Any, auditor_token: str) -> Any:
+    """Signed in as the demo's auditor, who reads everything."""
+    sign_in(visitor, auditor_token)
+    return visitor
 
 
 def api(page: Any, path: str) -> Any:
@@ -189,3 +204,30 @@ def test_checkpoints_and_api_pages(page: Any, screenshots: Path) -> None:
     assert page.get_by_test_id("operation").count() >= 20
     assert page.locator("#schema-Receipt").is_visible()
     page.screenshot(path=str(screenshots / "api.png"), full_page=False)
+
+
+def test_a_lenders_token_does_not_see_another_lenders_loans(visitor: Any, demo_app: Any, screenshots: Path) -> None:
+    from tests.conftest import token_for
+
+    page = visitor
+    page.goto("/ui/log/")  # without a principal: the sign-in form, then back
+    page.screenshot(path=str(screenshots / "sign-in.png"))
+    sign_in(page, token_for(demo_app, "icbc-sichuan"), "/ui/lenders/")
+    assert page.get_by_test_id("account").inner_text().startswith("icbc-sichuan")
+    listed = [a.get_attribute("href") for a in page.locator("[data-testid=lenders] a[href^='/ui/lenders/']").all()]
+    assert listed == ["/ui/lenders/icbc-sichuan"]
+
+    page.goto("/ui/lenders/icbc-sichuan")
+    own = [r.get_attribute("data-loan") for r in page.locator("[data-testid=loans] tbody tr").all()]
+    assert own and all(loan.startswith("icbc-sichuan/") for loan in own)
+    page.screenshot(path=str(screenshots / "lender-signed-in-as-icbc.png"), full_page=True)
+
+    response = page.goto("/ui/lenders/ccb-sichuan")
+    assert response.status == 403
+    assert "ccb-sichuan/" not in page.content()
+    page.screenshot(path=str(screenshots / "other-lender-forbidden.png"))
+
+    page.goto("/ui/log/?type=loan.registered&signer=ccb-sichuan")
+    signers = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(4)").all()}
+    assert signers == {"icbc-sichuan"}
+    assert page.request.get("/v1/loans?lender=ccb-sichuan").json().get("items", []) == []
