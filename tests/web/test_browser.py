@@ -231,3 +231,33 @@ def test_a_lenders_token_does_not_see_another_lenders_loans(visitor: Any, demo_a
     signers = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(4)").all()}
     assert signers == {"icbc-sichuan"}
     assert page.request.get("/v1/loans?lender=ccb-sichuan").json().get("items", []) == []
+
+
+def test_kept_checkpoints_turn_red_when_the_log_does_not_extend_them(page: Any, screenshots: Path) -> None:
+    note = page.request.get("/v1/checkpoint").text()
+    origin = note.split("\n")[0]
+    genesis_leaf = page.request.get("/v1/entries/0").json()["leaf_hash"]  # the root of the tree of size 1
+    forged_root = base64.b64encode(bytes(32)).decode()
+    kept = [
+        {"size": 1, "root": genesis_leaf, "seen": "2026-11-01T00:00:00Z", "note": ""},
+        {"size": 2, "root": forged_root, "seen": "2026-11-02T00:00:00Z", "note": ""},
+    ]
+    page.goto("/ui/log/checkpoints")
+    page.evaluate("([key, kept]) => localStorage.setItem(key, JSON.stringify(kept))", [f"greenledger:checkpoints:{origin}", kept])
+    page.reload()
+    rows = page.locator("#history-rows tr")
+    page.locator("#history-rows tr:last-child .status.ok, #history-rows tr:last-child .status.bad").wait_for()
+    outcome = {r.locator("td").first.inner_text(): r.locator(".status").inner_text() for r in rows.all()}
+    assert outcome["1"] == "consistent" and outcome["2"] == "NOT CONSISTENT"
+
+    page.fill("#kept-form textarea", note)
+    page.locator("#kept-form button").click()
+    page.locator("#kept-status.ok, #kept-status.bad").wait_for()
+    assert page.get_by_test_id("kept-status").inner_text() == "consistent"
+    lines = note.split("\n")
+    lines[2] = forged_root
+    page.fill("#kept-form textarea", "\n".join(lines))
+    page.locator("#kept-form button").click()
+    page.locator("#kept-status.bad").wait_for()
+    assert "signature does not verify" in page.locator("#kept-detail").inner_text()
+    page.screenshot(path=str(screenshots / "checkpoints-tampered.png"), full_page=True)

@@ -240,6 +240,29 @@ async function checkHistory(box) {
     }
     cells[3].replaceChildren(mark);
   }
+  document.getElementById("kept-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = document.getElementById("kept-status");
+    const detail = document.getElementById("kept-detail");
+    const text = event.target.elements.note.value.replace(/\r\n/g, "\n").replace(/\n*$/, "\n");
+    setStatus(status, "pending", "checking…");
+    try {
+      const note = parseNote(text);
+      if (note.origin !== latest.origin) throw new Error(`the note is for ${note.origin}, not ${latest.origin}`);
+      if (await verifyNoteSignature(note, box.dataset.verifierKey) === false) throw new Error("its signature does not verify under the log's key");
+      if (note.size > latest.size) throw new Error(`it is larger (${note.size}) than the latest checkpoint (${latest.size})`);
+      const proof = await fetchJson(`${box.dataset.consistencyUrl}?first=${note.size}&second=${latest.size}`);
+      if (!await verifyConsistency(note.size, latest.size, note.root, latest.root, proof.proof.map(b64decode))) {
+        throw new Error(`the log at size ${latest.size} does not extend this checkpoint: it was rewritten`);
+      }
+      keepCheckpoint(note, text);
+      setStatus(status, "ok", "consistent");
+      detail.textContent = `signed by the log's key, and the latest checkpoint (size ${latest.size}) extends it (size ${note.size}).`;
+    } catch (error) {
+      setStatus(status, "bad", "FAILED");
+      detail.textContent = error.message;
+    }
+  });
   document.getElementById("forget").addEventListener("click", () => {
     localStorage.removeItem(HISTORY + latest.origin);
     location.reload();
