@@ -117,3 +117,29 @@ def test_submit_reports_the_problem_and_exits_non_zero(live_url, operator_pem):
 def test_sign_rejects_a_payload_that_is_not_json(operator_pem):
     result = CliRunner().invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "key.added", "-"], input="{nope")
     assert result.exit_code == 1 and "not JSON" in result.output
+
+
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    issued = runner.invoke(args=["ledger", "tokens", "issue", "operator", "--expires-in", "7", "--label", "ops laptop", "--json"])
+    assert issued.exit_code == 0, issued.output
+    token = json.loads(issued.output)
+    client = app.test_client()
+    assert client.get("/v1/log", headers={"Authorization": f"Bearer {token['token']}"}).status_code == 200
+    listed = runner.invoke(args=["ledger", "tokens", "list", "--party", "operator"])
+    assert token["token_id"] in listed.output and "ops laptop" in listed.output and "live" in listed.output
+    assert token["token"].rpartition("_")[2] not in listed.output
+    revoked = runner.invoke(args=["ledger", "tokens", "revoke", token["token_id"]])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/v1/log", headers={"Authorization": f"Bearer {token['token']}"}).status_code == 401
+    again = runner.invoke(args=["ledger", "tokens", "revoke", token["token_id"]])
+    assert again.exit_code == 1 and "no unrevoked token" in again.output
+
+
+def test_a_token_for_an_unknown_party_or_a_bad_lifetime_is_refused(app):
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["ledger", "tokens", "issue", "nobody"])
+    assert unknown.exit_code == 1 and "no registered party 'nobody'" in unknown.output
+    too_long = runner.invoke(args=["ledger", "tokens", "issue", "operator", "--expires-in", "4000"])
+    assert too_long.exit_code == 2 and "--expires-in" in too_long.output
+    assert runner.invoke(args=["ledger", "tokens", "list"]).output == ""
