@@ -18,6 +18,7 @@ from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from ledger.reconciliation.exceptions import Settings
 from ledger.services.clock import SystemClock
 from ledger.services.runtime import LedgerRuntime
+from ledger.web import register_web
 
 logger = logging.getLogger("ledger")
 
@@ -70,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     auth.install(app)
     app.secret_key = security.session_secret(config.secret_key, config.session_key_path)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
+    register_web(app)
     app.register_error_handler(DBAPIError, _database_error)
 
     from ledger.cli import commands

@@ -1,0 +1,358 @@
+"""The pages: each view reads through the services (reports, reads) and hands the result to a template."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from ledger import errors
+from ledger.api import auth
+from ledger.api.body import runtime
+from ledger.api.problems import status_for
+from ledger.crypto.canonical import b64encode
+from ledger.domain import access, roles
+from ledger.domain.catalog import ENTRY_TYPES
+from ledger.domain.entities import Party, RewardProgram
+from ledger.services import reads
+from ledger.services.reports import make_report
+from ledger.services.tokens import authenticate
+from ledger.web import apidoc, charts, explorer, sources
+
+#: No url_prefix: the pages live under /ui, and / (which sends a visitor there) belongs to the blueprint too,
+#: so the API's gate leaves all of them to ``_require_sign_in``.
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static")
+
+PAGE_SIZE = 50
+MAX_LISTED = 200
+#: Reachable without a principal; every other page sends the visitor to sign in.
+OPEN_ENDPOINTS = frozenset({"web.sign_in", "web.static"})
+CSRF = "csrf"
+
+
+@bp.before_request
+def _require_sign_in() -> Response | None:
+    """The API's gate authenticated the bearer token or the session's token; without one, sign in."""
+    if request.endpoint in OPEN_ENDPOINTS or auth.current_principal() is not None:
+        return None
+    session.pop(auth.SESSION_TOKEN, None)  # unknown, expired or revoked: ask for a new one
+    wanted = request.full_path if request.query_string else request.path
+    return redirect(url_for("web.sign_in", next=wanted))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a page of this site: never an absolute or scheme-relative URL (an open redirect)."""
+    if target and target.startswith("/ui/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.dashboard")
+
+
+def _csrf_ok() -> bool:
+    expected = session.get(CSRF)
+    given = request.form.get(CSRF, "")
+    return isinstance(expected, str) and secrets.compare_digest(expected, given)
+
+
+@bp.route("/ui/sign-in", methods=["GET", "POST"])
+def sign_in() -> tuple[str, int] | Response:
+    """Sign in with an API token (``greenledger tokens issue PARTY_ID``); the session keeps it."""
+    error, status = None, 200
+    if request.method == "POST":
+        token = request.form.get("token", "").strip()
+        principal = authenticate(runtime(), token) if token and _csrf_ok() else None
+        if principal is not None:
+            session.clear()
+            session[auth.SESSION_TOKEN] = token
+            session[CSRF] = secrets.token_urlsafe(24)
+            return redirect(_safe_next(request.form.get("next")))
+        error, status = "That token is unknown, expired or revoked (or the form expired): try again.", 401
+    session.setdefault(CSRF, secrets.token_urlsafe(24))
+    return render_template("web/sign_in.html", error=error, next=_safe_next(request.values.get("next")), csrf=session[CSRF]), status
+
+
+@bp.route("/ui/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    if _csrf_ok():
+        session.clear()
+    return redirect(url_for("web.sign_in"))
+
+
+def can_read(kind: str, subject: str | None) -> bool:
+    """Whether the signed-in party may open the ``kind`` page on ``subject`` (to link it or not)."""
+    who = auth.current_principal()
+    if who is None:
+        return False
+    if who.reads_everything or kind in access.AGGREGATE_REPORTS:
+        return True
+    try:
+        auth.require_report_access(kind, subject)
+    except errors.Forbidden:
+        return False
+    return True
+
+
+def _tree_size() -> int | None:
+    raw = request.args.get("tree_size", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def _report(kind: str, subject: str | None) -> dict[str, Any]:
+    """The signed report as the API serves it, if the signed-in party may read it (else a 403 page)."""
+    auth.require_report_access(kind, subject)
+    return make_report(runtime(), kind, subject, tree_size=_tree_size()).as_json()
+
+
+def entry_url(index: int) -> str:
+    return url_for("web.entry", index=index)
+
+
+def entries_url(indices: list[int] | tuple[int, ...]) -> str:
+    """One entry's page, or the explorer listing several by index."""
+    indices = sorted(set(indices))
+    if len(indices) == 1:
+        return entry_url(indices[0])
+    return url_for("web.log", indices=",".join(str(i) for i in indices))
+
+
+@bp.app_template_filter("num")
+def format_number(value: Any) -> str:
+    """A decimal string with thousands separators, unchanged in its digits ("1234.50" -> "1,234.50")."""
+    if value is None or value == "":
+        return "–"
+    text = str(value)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = text.partition(".")
+    if not whole.isdigit():
+        return str(value)
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
+@bp.app_template_filter("b64")
+def format_b64(value: bytes) -> str:
+    return b64encode(value)
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "entry_url": entry_url,
+        "entries_url": entries_url,
+        "can_read": can_read,
+        "principal": auth.current_principal(),
+        "csrf": session.get(CSRF, ""),
+    }
+
+
+@bp.errorhandler(errors.LedgerError)
+def _ledger_error(exc: errors.LedgerError) -> tuple[str, int]:
+    status = status_for(exc)
+    return render_template("web/error.html", status=status, title=exc.title, detail=exc.detail), status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    status = exc.code or 500
+    return render_template("web/error.html", status=status, title=exc.name, detail=exc.description), status
+
+
+@bp.route("/ui/")
+def dashboard() -> str:
+    """The 17 parks on one page: financing against verified reductions, intensity, exceptions."""
+    summary = _report("summary", None)
+    parks = summary["report"]["figures"]["parks"]
+    park_reports = {p["park_id"]: _report("park", p["park_id"])["report"] for p in parks}
+    open_exceptions = {park_id: len(r["exceptions"]) for park_id, r in park_reports.items()}
+
+    def park_link(park_id: str) -> str:
+        return url_for("web.park", park_id=park_id)
+
+    financing = charts.financing_vs_tonnes(parks, park_link)
+    intensity = charts.intensity_over_time(((park_id, r["figures"]["periods"]) for park_id, r in park_reports.items()), park_link)
+    baselines = {park_id: r["figures"]["park"]["baseline_intensity"] for park_id, r in park_reports.items()}
+    latest = {park_id: (r["figures"]["periods"][-1] if r["figures"]["periods"] else None) for park_id, r in park_reports.items()}
+    programs = sources.everything(runtime(), RewardProgram)
+    lenders = [p for p in sources.everything(runtime(), Party) if roles.LENDER in p.roles and can_read("lender", p.party_id)]
+    return render_template(
+        "web/dashboard.html",
+        signed=summary,
+        report=summary["report"],
+        parks=parks,
+        open_exceptions=open_exceptions,
+        baselines=baselines,
+        latest=latest,
+        financing_chart=financing,
+        intensity_chart=intensity,
+        programs=programs,
+        lenders=lenders,
+    )
+
+
+@bp.route("/ui/parks/<path:park_id>")
+def park(park_id: str) -> str:
+    signed = _report("park", park_id)
+    figures = signed["report"]["figures"]
+    return render_template(
+        "web/park.html",
+        signed=signed,
+        report=signed["report"],
+        figures=figures,
+        sources=sources.park_sources(runtime(), park_id),
+        intensity_chart=charts.park_intensity(figures["periods"], figures["park"]["baseline_intensity"], entry_url),
+        emissions_chart=charts.park_emissions(figures["periods"], figures["park"]["baseline_emissions"], entry_url),
+        csv_url=url_for("reports.park-report", subject=park_id, format="csv", tree_size=_tree_size()),
+        json_url=url_for("reports.park-report", subject=park_id, tree_size=_tree_size()),
+    )
+
+
+@bp.route("/ui/projects/<path:project_id>")
+def project(project_id: str) -> str:
+    signed = _report("project", project_id)
+    figures = signed["report"]["figures"]
+    found = sources.project_sources(runtime(), project_id)
+    return render_template(
+        "web/project.html",
+        signed=signed,
+        report=signed["report"],
+        figures=figures,
+        sources=found,
+        financing_chart=charts.project_financing(
+            figures["financing"]["lenders"], lambda lender: url_for("web.lender", lender=lender) if can_read("lender", lender) else None
+        ),
+        vintage_chart=charts.reductions_by_vintage(figures["reductions"]["by_vintage"], lambda v: entries_url(found["vintages"].get(v, []))),
+        csv_url=url_for("reports.project-report", subject=project_id, format="csv", tree_size=_tree_size()),
+        json_url=url_for("reports.project-report", subject=project_id, tree_size=_tree_size()),
+    )
+
+
+@bp.route("/ui/lenders/")
+def lenders() -> str:
+    parties = [p for p in sources.everything(runtime(), Party) if roles.LENDER in p.roles and can_read("lender", p.party_id)]
+    return render_template("web/lenders.html", lenders=parties)
+
+
+@bp.route("/ui/lenders/<path:lender>")
+def lender(lender: str) -> str:
+    signed = _report("lender", lender)
+    party = reads.get_entity(runtime(), Party, lender)
+    figures = signed["report"]["figures"]
+    return render_template(
+        "web/lender.html",
+        party=party,
+        signed=signed,
+        report=signed["report"],
+        figures=figures,
+        sources=sources.lender_sources(runtime(), lender),
+        projects_chart=charts.lender_projects(
+            figures["projects"], lambda p: url_for("web.project", project_id=p) if can_read("project", p) else None
+        ),
+        csv_url=url_for("reports.lender-report", subject=lender, format="csv", tree_size=_tree_size()),
+        json_url=url_for("reports.lender-report", subject=lender, tree_size=_tree_size()),
+    )
+
+
+@bp.route("/ui/reward-programs/<path:program_id>")
+def program(program_id: str) -> str:
+    signed = _report("reward-program", program_id)
+    figures = signed["report"]["figures"]
+    entity = reads.get_entity(runtime(), RewardProgram, program_id)
+    return render_template(
+        "web/program.html",
+        signed=signed,
+        report=signed["report"],
+        figures=figures,
+        program=entity,
+        budget_chart=charts.programme_budget(figures),
+        disbursements_chart=charts.programme_disbursements(figures["disbursements"], entry_url),
+        csv_url=url_for("reports.reward-program-report", subject=program_id, format="csv", tree_size=_tree_size()),
+        json_url=url_for("reports.reward-program-report", subject=program_id, tree_size=_tree_size()),
+    )
+
+
+def _indices(raw: str) -> list[int]:
+    try:
+        values = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        raise errors.InvalidInput("indices must be comma-separated integers", field="indices") from None
+    return values[:MAX_LISTED]
+
+
+@bp.route("/ui/log/")
+def log() -> str:
+    """Entries newest first, filtered by type and signer, or exactly the entries a figure names."""
+    scope = auth.entry_signer_scope()  # a party that is no full reader sees the records it signed
+    entry_type = request.args.get("type") or None
+    signer = scope or request.args.get("signer") or None
+    before = request.args.get("before", "")
+    listed = request.args.get("indices", "")
+    hidden = 0
+    if listed:
+        items = []
+        for index in _indices(listed):
+            try:
+                found = reads.get_entry(runtime(), index)
+            except errors.EntryNotFound:
+                continue
+            if scope is None or found.signer == scope:
+                items.append(found)
+            else:
+                hidden += 1
+        page = explorer.NewestPage(items, None)
+    else:
+        page = explorer.newest_entries(
+            runtime(), before=int(before) if before.isdigit() else None, limit=PAGE_SIZE, entry_type=entry_type, signer=signer
+        )
+    info = reads.log_info(runtime())
+    return render_template(
+        "web/log.html",
+        page=page,
+        rows=[(e, e.record_json()["envelope"]) for e in page.items],
+        entry_types=sorted(ENTRY_TYPES),
+        entry_type=entry_type,
+        signer=signer,
+        listed=listed,
+        hidden=hidden,
+        scope=scope,
+        tree_size=info.tree_size,
+    )
+
+
+@bp.route("/ui/log/entries/<int:index>")
+def entry(index: int) -> str:
+    stored = reads.get_entry(runtime(), index)
+    auth.require_record_access(stored.signer)
+    record = stored.record_json()
+    info = reads.log_info(runtime())
+    return render_template(
+        "web/entry.html",
+        entry=stored,
+        record=record,
+        record_json=json.dumps(record, indent=2, ensure_ascii=False),
+        signature=explorer.signature_status(runtime(), stored),
+        proof=explorer.proof_view(runtime(), stored),
+        verifier_key=info.identity.verifier_key,
+        origin=info.identity.origin,
+    )
+
+
+@bp.route("/ui/log/checkpoints")
+def checkpoints() -> str:
+    """The latest signed checkpoint, and the tree heads this browser has kept, checked for consistency."""
+    checkpoint = reads.latest_checkpoint(runtime())
+    info = reads.log_info(runtime())
+    return render_template("web/checkpoints.html", checkpoint=checkpoint, verifier_key=info.identity.verifier_key, origin=info.identity.origin)
+
+
+@bp.route("/ui/api")
+def api_doc() -> str:
+    spec = apidoc.load_spec(current_app.extensions["ledger_api"].spec.to_dict())
+    return render_template("web/api.html", doc=apidoc.document(spec), markup=Markup)
+
+
+@bp.route("/")
+def root() -> Response:
+    return redirect(url_for("web.dashboard"))

@@ -1,0 +1,263 @@
+"""The pages in headless Chromium (Debian's, driven by Playwright) against a real server with the demo."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+#: The machine's network is closed: these flags keep Chromium from calling home at start.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
+    """A fresh browser context, signed in as nobody, whose every request must go to the test server."""
+    context = browser.new_context(base_url=demo_url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(demo_url) else outside.append(request.url))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+    assert not outside, f"the page fetched from outside the machine: {outside}"
+
+
+def sign_in(page: Any, token: str, start: str = "/ui/") -> None:
+    page.goto(start)
+    page.wait_for_url("**/ui/sign-in**")
+    page.fill("input[name=token]", token)
+    page.locator("[data-testid=sign-in] button").click()
+    page.wait_for_url(f"**{start}")
+
+
+@pytest.fixture
+def page(visitor: Any, auditor_token: str) -> Any:
+    """Signed in as the demo's auditor, who reads everything."""
+    sign_in(visitor, auditor_token)
+    return visitor
+
+
+def api(page: Any, path: str) -> Any:
+    response = page.request.get(path)
+    assert response.ok, (path, response.status)
+    return response.json()
+
+
+def test_the_dashboard_shows_the_17_parks_with_charts(page: Any, screenshots: Path) -> None:
+    page.goto("/ui/")
+    rows = page.locator("table[data-testid=parks] tbody tr")
+    assert rows.count() == 17
+    assert page.get_by_test_id("park-count").inner_text() == "17"
+    assert page.locator("[data-testid=financing-chart] svg").is_visible()
+    assert page.locator("[data-testid=intensity-chart] svg").is_visible()
+    summary = api(page, "/v1/reports/summary")["report"]["figures"]["parks"]
+    shown = [row.get_attribute("data-park") for row in rows.all()]
+    assert shown == [p["park_id"] for p in summary]
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+
+
+def test_clicking_a_park_shows_its_chart_and_the_apis_figures(page: Any, screenshots: Path) -> None:
+    page.goto("/ui/")
+    link = page.locator("table[data-testid=parks] tbody tr[data-park=yibin-sanjiang-east] a.park-link")
+    link.click()
+    page.wait_for_url("**/ui/parks/yibin-sanjiang-east")
+    assert page.locator("[data-testid=park-intensity-chart] svg").is_visible()
+    assert page.locator("[data-testid=park-emissions-chart] svg .series").count() >= 1
+    report = api(page, "/v1/reports/parks/yibin-sanjiang-east")["report"]
+    totals = report["figures"]["projects"]
+    for key in ("total_investment", "loan_principal", "disbursed", "outstanding", "verified_reductions", "rewards_received"):
+        cell = page.locator(f"[data-testid=totals] td[data-key={key}] .fig")
+        assert cell.get_attribute("data-value") == totals[key], key
+    shown = [c.get_attribute("data-value") for c in page.locator("[data-testid=periods] tbody tr td:nth-child(5) .fig").all()]
+    assert shown == [p["intensity"] for p in report["figures"]["periods"]]
+    assert page.get_by_test_id("tree-size").inner_text() == str(report["tree_size"])
+    page.screenshot(path=str(screenshots / "park.png"), full_page=True)
+
+    # A figure links to the signed entries behind it.
+    page.locator("[data-testid=totals] td[data-key=loan_principal] a.fig").click()
+    page.wait_for_url("**/ui/log/**")
+    types = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()}
+    assert types == {"loan.registered"}
+
+
+def test_project_lender_and_programme_pages_show_the_apis_figures(page: Any, screenshots: Path) -> None:
+    project = api(page, "/v1/loans?lender=icbc-sichuan")["items"][0]["project_id"]
+    page.goto(f"/ui/projects/{project}")
+    report = api(page, f"/v1/reports/projects/{project}")["report"]
+    shown = [c.get_attribute("data-value") for c in page.locator("[data-testid=lenders] tbody tr td:nth-child(3) .fig").all()]
+    assert shown == [line["principal"] for line in report["figures"]["financing"]["lenders"]]
+    assert page.locator("[data-testid=project-financing-chart] svg").is_visible()
+    page.screenshot(path=str(screenshots / "project.png"), full_page=True)
+
+    page.goto("/ui/lenders/icbc-sichuan")
+    loans = api(page, "/v1/reports/lenders/icbc-sichuan")["report"]["figures"]["loans"]
+    shown = [r.get_attribute("data-loan") for r in page.locator("[data-testid=loans] tbody tr").all()]
+    assert shown == [loan["loan_id"] for loan in loans]
+    page.screenshot(path=str(screenshots / "lender.png"), full_page=True)
+
+    page.goto("/ui/reward-programs/nzc-rewards-2025")
+    figures = api(page, "/v1/reports/reward-programs/nzc-rewards-2025")["report"]["figures"]
+    assert page.locator("[data-testid=totals] .fig").nth(2).get_attribute("data-value") == figures["disbursed"]
+    csv = page.request.get(page.get_by_test_id("csv").get_attribute("href"))
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    page.screenshot(path=str(screenshots / "programme.png"), full_page=True)
+
+
+def test_the_explorer_lists_newest_first_and_filters(page: Any, screenshots: Path) -> None:
+    size = api(page, "/v1/log")["tree_size"]
+    page.goto("/ui/log/")
+    first = page.locator("[data-testid=entries] tbody tr").first.get_attribute("data-index")
+    assert first == str(size - 1)
+    page.select_option("select[name=type]", "reduction.verified")
+    page.locator("[data-testid=filters] button").click()
+    page.wait_for_url("**type=reduction.verified**")
+    indices = [int(r.get_attribute("data-index")) for r in page.locator("[data-testid=entries] tbody tr").all()]
+    assert indices and indices == sorted(indices, reverse=True)
+    assert {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()} == {"reduction.verified"}
+    page.screenshot(path=str(screenshots / "log.png"), full_page=True)
+
+
+def proof_outcome(page: Any) -> tuple[str, str]:
+    """Wait for the in-browser check to finish; its status and explanation."""
+    page.locator("#proof-status.ok, #proof-status.bad").wait_for()
+    return page.get_by_test_id("proof-status").inner_text(), page.locator("#proof-detail").inner_text()
+
+
+def _an_entry(page: Any) -> int:
+    return int(api(page, "/v1/entries?type=loan.disbursed&limit=1")["items"][0]["record"]["index"])
+
+
+def test_the_proof_check_turns_green_for_a_real_entry(page: Any, screenshots: Path) -> None:
+    index = _an_entry(page)
+    page.goto(f"/ui/log/entries/{index}")
+    status, detail = proof_outcome(page)
+    assert status == "verified", detail
+    assert "signature verifies" in detail
+    assert page.evaluate("getComputedStyle(document.getElementById('proof-status')).backgroundColor") == "rgb(46, 125, 79)"
+    assert page.get_by_test_id("signature-status").inner_text() == "valid"
+    assert page.locator("#proof-path li.ok").count() == 2  # the leaf and the root
+    page.screenshot(path=str(screenshots / "entry-verified.png"), full_page=True)
+
+
+def test_the_proof_check_turns_red_for_a_tampered_proof(page: Any, screenshots: Path) -> None:
+    index = _an_entry(page)
+
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        proof = response.json()
+        first = bytearray(base64.b64decode(proof["audit_path"][0]))
+        first[0] ^= 0x01
+        proof["audit_path"][0] = base64.b64encode(bytes(first)).decode()
+        route.fulfill(response=response, body=json.dumps(proof))
+
+    page.route("**/inclusion-proof?*", tamper)
+    page.goto(f"/ui/log/entries/{index}")
+    status, detail = proof_outcome(page)
+    assert status == "FAILED"
+    assert "does not lead to the checkpoint's root" in detail
+    assert page.evaluate("getComputedStyle(document.getElementById('proof-status')).backgroundColor") == "rgb(179, 38, 30)"
+    page.screenshot(path=str(screenshots / "entry-tampered.png"), full_page=True)
+
+
+def test_checkpoints_and_api_pages(page: Any, screenshots: Path) -> None:
+    page.goto("/ui/log/entries/3")  # the browser keeps this checkpoint
+    page.locator("#proof-status.ok").wait_for()
+    page.goto("/ui/log/checkpoints")
+    page.locator("[data-testid=latest-status].ok").wait_for()
+    page.locator("#history-rows .status.ok").first.wait_for()
+    assert page.locator("#history-rows .status.bad").count() == 0
+    page.screenshot(path=str(screenshots / "checkpoints.png"), full_page=True)
+
+    page.goto("/ui/api")
+    assert page.get_by_test_id("operation").count() >= 20
+    assert page.locator("#schema-Receipt").is_visible()
+    page.screenshot(path=str(screenshots / "api.png"), full_page=False)
+
+
+def test_a_lenders_token_does_not_see_another_lenders_loans(visitor: Any, demo_app: Any, screenshots: Path) -> None:
+    from tests.conftest import token_for
+
+    page = visitor
+    page.goto("/ui/log/")  # without a principal: the sign-in form, then back
+    page.screenshot(path=str(screenshots / "sign-in.png"))
+    sign_in(page, token_for(demo_app, "icbc-sichuan"), "/ui/lenders/")
+    assert page.get_by_test_id("account").inner_text().startswith("icbc-sichuan")
+    listed = [a.get_attribute("href") for a in page.locator("[data-testid=lenders] a[href^='/ui/lenders/']").all()]
+    assert listed == ["/ui/lenders/icbc-sichuan"]
+
+    page.goto("/ui/lenders/icbc-sichuan")
+    own = [r.get_attribute("data-loan") for r in page.locator("[data-testid=loans] tbody tr").all()]
+    assert own and all(loan.startswith("icbc-sichuan/") for loan in own)
+    page.screenshot(path=str(screenshots / "lender-signed-in-as-icbc.png"), full_page=True)
+
+    response = page.goto("/ui/lenders/ccb-sichuan")
+    assert response.status == 403
+    assert "ccb-sichuan/" not in page.content()
+    page.screenshot(path=str(screenshots / "other-lender-forbidden.png"))
+
+    page.goto("/ui/log/?type=loan.registered&signer=ccb-sichuan")
+    signers = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(4)").all()}
+    assert signers == {"icbc-sichuan"}
+    assert page.request.get("/v1/loans?lender=ccb-sichuan").json().get("items", []) == []
+
+
+def test_kept_checkpoints_turn_red_when_the_log_does_not_extend_them(page: Any, screenshots: Path) -> None:
+    note = page.request.get("/v1/checkpoint").text()
+    origin = note.split("\n")[0]
+    genesis_leaf = page.request.get("/v1/entries/0").json()["leaf_hash"]  # the root of the tree of size 1
+    forged_root = base64.b64encode(bytes(32)).decode()
+    kept = [
+        {"size": 1, "root": genesis_leaf, "seen": "2026-11-01T00:00:00Z", "note": ""},
+        {"size": 2, "root": forged_root, "seen": "2026-11-02T00:00:00Z", "note": ""},
+    ]
+    page.goto("/ui/log/checkpoints")
+    page.evaluate("([key, kept]) => localStorage.setItem(key, JSON.stringify(kept))", [f"greenledger:checkpoints:{origin}", kept])
+    page.reload()
+    rows = page.locator("#history-rows tr")
+    page.locator("#history-rows tr:last-child .status.ok, #history-rows tr:last-child .status.bad").wait_for()
+    outcome = {r.locator("td").first.inner_text(): r.locator(".status").inner_text() for r in rows.all()}
+    assert outcome["1"] == "consistent" and outcome["2"] == "NOT CONSISTENT"
+
+    page.fill("#kept-form textarea", note)
+    page.locator("#kept-form button").click()
+    page.locator("#kept-status.ok, #kept-status.bad").wait_for()
+    assert page.get_by_test_id("kept-status").inner_text() == "consistent"
+    lines = note.split("\n")
+    lines[2] = forged_root
+    page.fill("#kept-form textarea", "\n".join(lines))
+    page.locator("#kept-form button").click()
+    page.locator("#kept-status.bad").wait_for()
+    assert "signature does not verify" in page.locator("#kept-detail").inner_text()
+    page.screenshot(path=str(screenshots / "checkpoints-tampered.png"), full_page=True)
