@@ -103,7 +103,7 @@ def _b64(text: str) -> bytes:
     "proofs",
     description="inclusion- and consistency-proof latency (p50/p99) over HTTP on a 1M-entry demo log vs GET /healthz; "
     "every proof checked with ledger.merkle against roots folded from the exported log",
-    quick={"size": "20k", "warmup": 30, "rounds": 300, "load_timeout": 600.0, "export_timeout": 600.0},
+    quick={"size": "10k", "warmup": 20, "rounds": 200, "load_timeout": 600.0, "export_timeout": 600.0},
     full={"size": "1M", "warmup": 100, "rounds": 2000, "load_timeout": 3600.0, "export_timeout": 1800.0},
 )  # fmt: skip
 def proofs_bench(ctx: Context) -> BenchResult:
