@@ -130,6 +130,27 @@ class Project(Entity):
 
 
 @dataclass(frozen=True)
+class ProjectTotals(Entity):
+    """Running sums over a project's loans and verifications, so a report on many projects reads one row each.
+
+    Derived from the other projections as entries change them (``ledger.domain.totals``), never from a
+    payload: a rebuild and an auditor's replay arrive at the same rows. It carries no log indices of its
+    own; the loans and verifications it sums record theirs.
+    """
+
+    TABLE: ClassVar[str] = "project_totals"
+    KEY: ClassVar[str] = "project_id"
+
+    project_id: str
+    outstanding: Decimal = field(metadata=MONEY)  # Σ (disbursed − repaid) over its loans
+    verified: Decimal = field(metadata=TONNES)  # Σ reduction over its verifications
+    verifications: int
+    #: Verifications with more credits issued against them than they verified (the rules refuse this;
+    #: reports still check for it).
+    over_credited: int
+
+
+@dataclass(frozen=True)
 class Loan(Entity):
     TABLE: ClassVar[str] = "loans"
     KEY: ClassVar[str] = "loan_id"
@@ -257,6 +278,7 @@ ENTITY_KINDS: tuple[type[Entity], ...] = (
     Park,
     ParkStatistics,
     Project,
+    ProjectTotals,
     Loan,
     Verification,
     RewardProgram,

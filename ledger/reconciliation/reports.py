@@ -21,10 +21,12 @@ from ledger.domain.entities import (
     Park,
     ParkStatistics,
     Project,
+    ProjectTotals,
     RewardDisbursement,
     RewardProgram,
     Verification,
 )
+from ledger.reconciliation.attribution import attribute_loans
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.exceptions import (
     Finding,
@@ -32,6 +34,7 @@ from ledger.reconciliation.exceptions import (
     project_findings,
     reward_findings,
     statistics_findings,
+    unverified_financing,
 )
 from ledger.reconciliation.figures import (
     INTENSITY,
@@ -158,17 +161,26 @@ def _reward_findings_for(source: ReportSource, books: Books, project_ids: list[s
 
 
 def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: Settings) -> Report:
-    """A lender's green loans with attribution factors and financed reductions (its disclosure)."""
+    """A lender's green loans with attribution factors and financed reductions (its disclosure).
+
+    A bank may lend to most of the programme's projects, so this reads its own loans and one row of
+    totals per project (``ProjectTotals``), not every loan and verification of those projects: a
+    loan's factor needs only the project's outstanding total and verified tonnes. The few projects
+    with findings that name other loans or their credits get their full books read.
+    """
     own = source.find(Loan, lender=lender)
-    project_ids = sorted({loan.project_id for loan in own})
-    books = Books.for_projects(source, project_ids)
-    attributions = {p: books.attribution(p) for p in project_ids}
+    own_by_project: dict[str, list[Loan]] = defaultdict(list)
+    for loan in own:  # in loan id order, as the project's books list them
+        own_by_project[loan.project_id].append(loan)
+    project_ids = sorted(own_by_project)
+    projects = source.get_many(Project, project_ids)
+    totals = source.get_many(ProjectTotals, project_ids)
+    attributions = {p: attribute_loans(projects[p], own_by_project[p], totals[p].verified, totals[p].outstanding) for p in project_ids}
     lines = []
     per_project: dict[str, dict[str, Decimal]] = {}
     for p, attribution in attributions.items():
+        sub = per_project.setdefault(p, defaultdict(lambda: ZERO))
         for line in attribution.lines:
-            if line.loan.lender != lender:
-                continue
             loan = line.loan
             lines.append({
                 "loan_id": loan.loan_id,
@@ -181,7 +193,6 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
                 "financed_reductions": tonnes(line.financed_reductions),
                 "registered_index": loan.registered_index,
             })
-            sub = per_project.setdefault(p, defaultdict(lambda: ZERO))
             sub["outstanding"] += loan.outstanding
             sub["factor"] += line.factor
             sub["financed"] += line.financed_reductions
@@ -192,7 +203,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
         "projects": [
             {
                 "project_id": p,
-                "verified_reductions": tonnes(books.verified(p)),
+                "verified_reductions": tonnes(totals[p].verified),
                 "outstanding": money(t["outstanding"]),
                 "attribution_factor": factor(t["factor"]),
                 "financed_reductions": tonnes(t["financed"]),
@@ -207,13 +218,26 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
             "financed_reductions": tonnes(sum((t["financed"] for t in per_project.values()), ZERO)),
         },
     }
-    mine = {f"loan:{loan.loan_id}" for loan in own}
-    findings = [
-        f
+    # Over-attribution, loans beyond the investment and over-issued credits name other loans and
+    # verifications of the project: read those projects whole. Elsewhere only the lender's own loans
+    # can be flagged, and only when nothing of the project has been verified.
+    troubled = {
+        p
         for p in project_ids
-        for f in project_findings(books, p, as_of, settings)
-        if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
-    ]
+        if attributions[p].capped or projects[p].loan_principal > projects[p].total_investment or totals[p].over_credited
+    }
+    books = Books.for_projects(source, troubled)
+    mine = {f"loan:{loan.loan_id}" for loan in own}
+    findings: list[Finding] = []
+    for p in project_ids:
+        if p in troubled:
+            findings += [
+                f
+                for f in project_findings(books, p, as_of, settings)
+                if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
+            ]
+        elif not totals[p].verifications:
+            findings += unverified_financing(p, own_by_project[p], as_of, settings)
     header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
     return Report("lender", lender, figures, findings, header, [[str(line[h]) for h in header] for line in lines])
 

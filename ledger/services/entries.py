@@ -20,6 +20,7 @@ from ledger.domain.entities import (
     Party,
     PartyKey,
     Project,
+    ProjectTotals,
     RewardDisbursement,
     RewardProgram,
     Verification,
@@ -260,6 +261,11 @@ def prefetch_references(state: StagedState, prepared: Sequence[_Prepared]) -> No
             wanted[PartyKey].add(key_id(p.payload["public_key"]))
     for kind, keys in wanted.items():
         state.prefetch(kind, keys)
+    # The totals of the projects those entities belong to, which their changes move (ledger.domain.totals).
+    projects = set(wanted[Project])
+    for kind in (Loan, Verification):
+        projects.update(e.project_id for key in wanted[kind] if (e := state.get(kind, key)) is not None)
+    state.prefetch(ProjectTotals, projects)
 
 
 _COMMITTER_LOCK = threading.Lock()
