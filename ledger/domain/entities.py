@@ -131,17 +131,20 @@ class Project(Entity):
 
 @dataclass(frozen=True)
 class ProjectTotals(Entity):
-    """Running sums over a project's loans and verifications, so a report on many projects reads one row each.
+    """What a report on many projects needs of each: its investment and running sums over its loans and
+    verifications, one row per project instead of all of its loans and verifications.
 
     Derived from the other projections as entries change them (``ledger.domain.totals``), never from a
     payload: a rebuild and an auditor's replay arrive at the same rows. It carries no log indices of its
-    own; the loans and verifications it sums record theirs.
+    own; the project, loans and verifications it sums record theirs.
     """
 
     TABLE: ClassVar[str] = "project_totals"
     KEY: ClassVar[str] = "project_id"
 
     project_id: str
+    total_investment: Decimal = field(metadata=MONEY)  # the project's equity + debt
+    loan_principal: Decimal = field(metadata=MONEY)  # the project's loan_principal
     outstanding: Decimal = field(metadata=MONEY)  # Σ (disbursed − repaid) over its loans
     verified: Decimal = field(metadata=TONNES)  # Σ reduction over its verifications
     verifications: int

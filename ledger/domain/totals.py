@@ -1,4 +1,4 @@
-"""Per-project running totals, kept in step with the loans and verifications that entries change.
+"""Per-project totals, kept in step with the projects, loans and verifications that entries change.
 
 Reports on many projects (a lender's, the programme's) need each project's outstanding total and
 verified tonnes; summing every loan and verification of every project per request does not scale.
@@ -20,7 +20,15 @@ ZERO_TONNES = Decimal("0.000")
 
 
 def zero_totals(project_id: str) -> ProjectTotals:
-    return ProjectTotals(project_id=project_id, outstanding=ZERO_MONEY, verified=ZERO_TONNES, verifications=0, over_credited=0)
+    return ProjectTotals(
+        project_id=project_id,
+        total_investment=ZERO_MONEY,
+        loan_principal=ZERO_MONEY,
+        outstanding=ZERO_MONEY,
+        verified=ZERO_TONNES,
+        verifications=0,
+        over_credited=0,
+    )
 
 
 def _over_credited(verification: Verification | None) -> int:
@@ -28,7 +36,7 @@ def _over_credited(verification: Verification | None) -> int:
 
 
 def with_totals(state: LedgerState, entities: Sequence[Entity]) -> list[Entity]:
-    """``entities`` followed by the ``ProjectTotals`` they change (a new project starts at zero).
+    """``entities`` followed by the ``ProjectTotals`` they change (a new project's start from its investment).
 
     :param state: the state before ``entities`` are applied (their previous versions are read from it).
     """
@@ -44,7 +52,8 @@ def with_totals(state: LedgerState, entities: Sequence[Entity]) -> list[Entity]:
 
     for entity in entities:
         if isinstance(entity, Project):
-            current(entity.project_id)
+            t = current(entity.project_id)
+            totals[t.project_id] = t.evolve(total_investment=entity.total_investment, loan_principal=entity.loan_principal)
             continue
         if not isinstance(entity, (Loan, Verification)):
             continue

@@ -1,4 +1,4 @@
-"""Project totals: each project's outstanding loans, verified tonnes and verification counts, kept as entries arrive.
+"""Project totals: each project's investment, outstanding loans, verified tonnes and verifications, kept as entries arrive.
 
 The lender and programme reports read one row per project instead of every loan and verification of
 it. The rows are derived from the other projections, so the upgrade fills them from those in SQL (the
@@ -21,10 +21,12 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-#: Each project's totals from its loans and verifications as they stand (tests hold it equal to a replay).
+#: Each project's totals from it, its loans and its verifications as they stand (tests hold it equal to a replay).
 FILL = """
-    INSERT INTO project_totals (project_id, outstanding, verified, verifications, over_credited)
+    INSERT INTO project_totals (project_id, total_investment, loan_principal, outstanding, verified, verifications, over_credited)
     SELECT p.project_id,
+           p.equity + p.debt,
+           p.loan_principal,
            COALESCE((SELECT sum(l.disbursed - l.repaid) FROM loans l WHERE l.project_id = p.project_id), 0),
            COALESCE((SELECT sum(v.reduction) FROM verifications v WHERE v.project_id = p.project_id), 0),
            (SELECT count(*) FROM verifications v WHERE v.project_id = p.project_id),
@@ -36,6 +38,8 @@ FILL = """
 def upgrade() -> None:
     op.create_table('project_totals',
     sa.Column('project_id', sa.Text(), autoincrement=False, nullable=False),
+    sa.Column('total_investment', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=False),
+    sa.Column('loan_principal', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=False),
     sa.Column('outstanding', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=False),
     sa.Column('verified', sa.Numeric(precision=24, scale=3), autoincrement=False, nullable=False),
     sa.Column('verifications', sa.BigInteger(), autoincrement=False, nullable=False),

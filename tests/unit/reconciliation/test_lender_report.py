@@ -110,7 +110,7 @@ def lender_report_from_books(state: MemoryState, lender: str, settings: Settings
 def test_project_totals_sum_the_loans_and_verifications():
     state = programme()
     capped = state.get(ProjectTotals, "p-capped")
-    assert capped == ProjectTotals("p-capped", Decimal("140.00"), Decimal("77.777"), 1, 0)
+    assert capped == ProjectTotals("p-capped", Decimal("100.00"), Decimal("150.00"), Decimal("140.00"), Decimal("77.777"), 1, 0)
     assert state.get(ProjectTotals, "p-credits").over_credited == 1
     assert state.get(ProjectTotals, "p-unverified").verifications == 0
     state.put(with_totals(state, [state.get(Loan, "a2").evolve(repaid=Decimal("30.00"))]))
