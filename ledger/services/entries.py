@@ -268,8 +268,8 @@ def prefetch_named(state: StagedState, named: Iterable[tuple[str, str, Mapping[s
         state.prefetch(kind, keys)
     # The totals of the projects those entities belong to, which their changes move (ledger.domain.totals).
     projects = set(wanted[Project])
-    for kind in (Loan, Verification):
-        projects.update(e.project_id for key in wanted[kind] if (e := state.get(kind, key)) is not None)
+    projects.update(loan.project_id for key in wanted[Loan] if (loan := state.get(Loan, key)) is not None)
+    projects.update(v.project_id for key in wanted[Verification] if (v := state.get(Verification, key)) is not None)
     state.prefetch(ProjectTotals, projects)
 
 
