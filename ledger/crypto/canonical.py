@@ -86,6 +86,51 @@ def _check_value(value: object, path: str, depth: int) -> bool:
     raise NonCanonicalValue(f"{type(value).__name__} has no JSON encoding", field=path or None)
 
 
+def _plain_value(value: object, depth: int) -> bool | None:
+    """The walk's verdict on ``value`` without building a path for each member: whether every key is
+    ASCII, or None when something may be refused or is of another type (then ``_check_value`` decides
+    and names the path). Strings are not checked for lone surrogates here: encoding the output does it.
+    """
+    if depth > MAX_DEPTH:
+        return None
+    kind = type(value)
+    if kind is dict:
+        members: Any = value.items()  # type: ignore[attr-defined]
+    elif kind is list:
+        members = enumerate(value)  # type: ignore[arg-type]
+    elif kind is str or kind is bool or value is None:
+        return True
+    elif kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER or None  # type: ignore[operator]
+    else:
+        return None
+    if value and depth == MAX_DEPTH:
+        return None  # its members would be too deep
+    ascii_keys = True
+    for key, item in members:
+        if kind is dict:
+            if type(key) is not str:
+                return None
+            if not key.isascii():
+                ascii_keys = False
+        item_kind = type(item)
+        if item_kind is str or item_kind is bool or item is None:
+            continue
+        if item_kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            return None
+        verdict = _plain_value(item, depth + 1)
+        if verdict is None:
+            return None
+        ascii_keys = ascii_keys and verdict
+    return ascii_keys
+
+
+def _stdlib_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
 def canonical_json(value: object, *, path: str = "") -> bytes:
     """Encode a JSON value as RFC 8785 (JCS) bytes.
 
@@ -96,13 +141,19 @@ def canonical_json(value: object, *, path: str = "") -> bytes:
     :raises NonCanonicalValue: a float, an integer outside ±(2**53 - 1), a non-str key,
         a lone surrogate, any other type, or nesting deeper than ``MAX_DEPTH``.
     """
+    if _plain_value(value, 0):
+        # The common case, checked without a path per member (a signed report has tens of thousands).
+        try:
+            return _stdlib_json(value)
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the full walk below names where
     if _check_value(value, path, 0):
         # For the values the walk admits (no floats, safe integers, no lone surrogates) and ASCII keys,
         # the standard library's compact sorted encoding is byte for byte RFC 8785: the same string
         # escapes (\b \t \n \f \r \" \\, lowercase \u00xx for other controls, nothing else) and the
         # same member order. It is several times faster than the pure-Python rfc8785 encoder, which
         # stays the path for non-ASCII keys (UTF-16 ordering); a property test holds the two equal.
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return _stdlib_json(value)
     try:
         return rfc8785.dumps(cast(Any, value))
     except rfc8785.CanonicalizationError as exc:  # pragma: no cover - the walk rejects first

@@ -130,6 +130,30 @@ class Project(Entity):
 
 
 @dataclass(frozen=True)
+class ProjectTotals(Entity):
+    """What a report on many projects needs of each: its investment and running sums over its loans and
+    verifications, one row per project instead of all of its loans and verifications.
+
+    Derived from the other projections as entries change them (``ledger.domain.totals``), never from a
+    payload: a rebuild and an auditor's replay arrive at the same rows. It carries no log indices of its
+    own; the project, loans and verifications it sums record theirs.
+    """
+
+    TABLE: ClassVar[str] = "project_totals"
+    KEY: ClassVar[str] = "project_id"
+
+    project_id: str
+    total_investment: Decimal = field(metadata=MONEY)  # the project's equity + debt
+    loan_principal: Decimal = field(metadata=MONEY)  # the project's loan_principal
+    outstanding: Decimal = field(metadata=MONEY)  # Σ (disbursed − repaid) over its loans
+    verified: Decimal = field(metadata=TONNES)  # Σ reduction over its verifications
+    verifications: int
+    #: Verifications with more credits issued against them than they verified (the rules refuse this;
+    #: reports still check for it).
+    over_credited: int
+
+
+@dataclass(frozen=True)
 class Loan(Entity):
     TABLE: ClassVar[str] = "loans"
     KEY: ClassVar[str] = "loan_id"
@@ -273,6 +297,7 @@ ENTITY_KINDS: tuple[type[Entity], ...] = (
     Park,
     ParkStatistics,
     Project,
+    ProjectTotals,
     Loan,
     Verification,
     RewardProgram,

@@ -10,6 +10,7 @@ from ledger.domain.entities import Entity
 from ledger.domain.envelope import parse_submission
 from ledger.domain.rules import EntryContext, authorize_signer, load_payload
 from ledger.domain.state import EntryView, WritableState
+from ledger.domain.totals import with_totals
 from ledger.domain.types.registry import genesis_entities
 
 
@@ -17,11 +18,11 @@ def apply_entry(state: WritableState, ctx: EntryContext, signed_payload: Mapping
     """Check the entry's rules against ``state`` and apply what it changes.
 
     :param signed_payload: the payload as signed (JSON values), which later corrections compare against.
-    :returns: the entities created or changed.
+    :returns: the entities created or changed, the project totals they move included.
     :raises LedgerError: when a rule forbids the entry; ``state`` is then unchanged.
     """
     kind = entry_type(ctx.entry_type)
-    entities = genesis_entities(ctx) if kind.name == GENESIS else kind.handler(state, ctx)
+    entities = genesis_entities(ctx) if kind.name == GENESIS else with_totals(state, kind.handler(state, ctx))
     state.put(entities)
     # Only correctable entries need their payload later; the others are remembered by type and signer.
     state.record_entry(EntryView(ctx.index, ctx.entry_type, ctx.signer, signed_payload if ctx.entry_type in CORRECTABLE else {}))

@@ -27,7 +27,6 @@ class LoanAttribution:
 
 @dataclass(frozen=True)
 class ProjectAttribution:
-    project: Project
     lines: list[LoanAttribution]
     #: Σ outstanding ÷ total investment before any scaling (above 1 means over-attribution).
     raw_share: Decimal
@@ -42,12 +41,20 @@ def attribute(project: Project, loans: Sequence[Loan], verified: Decimal) -> Pro
 
     :returns: per-loan factors and financed reductions; their sums never exceed 1 and ``verified``.
     """
-    total_outstanding = sum((loan.outstanding for loan in loans), ZERO)
-    investment = project.total_investment
+    return attribute_loans(project.total_investment, loans, verified, sum((loan.outstanding for loan in loans), ZERO))
+
+
+def attribute_loans(investment: Decimal, loans: Sequence[Loan], verified: Decimal, total_outstanding: Decimal) -> ProjectAttribution:
+    """Attribute ``verified`` tCO2e of a project with total ``investment`` to ``loans``, some or all of its loans.
+
+    :param total_outstanding: outstanding over all the project's loans (its ``ProjectTotals``), which
+        the factors of any subset of them depend on.
+    :returns: the lines of ``loans`` only, each as ``attribute`` over all the loans would give it.
+    """
     raw_share = total_outstanding / investment if investment > 0 else ZERO
     denominator = total_outstanding if raw_share > 1 else investment
     lines = []
     for loan in loans:
         share = loan.outstanding / denominator if denominator > 0 else ZERO
         lines.append(LoanAttribution(loan, share, financed_tonnes(share * verified)))
-    return ProjectAttribution(project, lines, raw_share)
+    return ProjectAttribution(lines, raw_share)

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 
 from ledger.domain.entities import (
     CreditBlock,
+    Loan,
     Park,
     ParkStatistics,
     RewardDisbursement,
@@ -49,19 +50,7 @@ def project_findings(books: Books, project_id: str, as_of: datetime, settings: S
     project = books.projects[project_id]
     loans = books.loans[project_id]
     verifications = books.verifications[project_id]
-    findings = []
-    if not verifications:
-        for loan in loans:
-            if loan.disbursed > 0 and loan.first_disbursed_at is not None and as_of - loan.first_disbursed_at > settings.financing_grace:
-                findings.append(Finding(
-                    "financing-without-verified-reduction",
-                    WARNING,
-                    f"loan:{loan.loan_id}",
-                    f"{loan.lender} disbursed {money(loan.disbursed)} {loan.currency} to {project_id} from "
-                    f"{loan.first_disbursed_at.date()}, and no reduction of the project has been verified in the "
-                    f"{settings.financing_grace.days} days since",
-                    (loan.registered_index, loan.last_index),
-                ))
+    findings = [] if verifications else unverified_financing(project_id, loans, as_of, settings)
     attribution = books.attribution(project_id)
     if attribution.capped:
         findings.append(Finding(
@@ -83,6 +72,23 @@ def project_findings(books: Books, project_id: str, as_of: datetime, settings: S
         ))
     for verification in verifications:
         findings += credit_findings(verification, books.blocks[verification.verification_id])
+    return findings
+
+
+def unverified_financing(project_id: str, loans: Iterable[Loan], as_of: datetime, settings: Settings) -> list[Finding]:
+    """Loans of a project with no verified reduction that disbursed longer ago than the grace period."""
+    findings = []
+    for loan in loans:
+        if loan.disbursed > 0 and loan.first_disbursed_at is not None and as_of - loan.first_disbursed_at > settings.financing_grace:
+            findings.append(Finding(
+                "financing-without-verified-reduction",
+                WARNING,
+                f"loan:{loan.loan_id}",
+                f"{loan.lender} disbursed {money(loan.disbursed)} {loan.currency} to {project_id} from "
+                f"{loan.first_disbursed_at.date()}, and no reduction of the project has been verified in the "
+                f"{settings.financing_grace.days} days since",
+                (loan.registered_index, loan.last_index),
+            ))
     return findings
 
 

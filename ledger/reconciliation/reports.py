@@ -21,10 +21,12 @@ from ledger.domain.entities import (
     Park,
     ParkStatistics,
     Project,
+    ProjectTotals,
     RewardDisbursement,
     RewardProgram,
     Verification,
 )
+from ledger.reconciliation.attribution import attribute_loans
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.exceptions import (
     Finding,
@@ -32,6 +34,7 @@ from ledger.reconciliation.exceptions import (
     project_findings,
     reward_findings,
     statistics_findings,
+    unverified_financing,
 )
 from ledger.reconciliation.figures import (
     INTENSITY,
@@ -57,7 +60,12 @@ class Report:
     figures: dict[str, Any]
     findings: list[Finding]
     header: list[str]
-    rows: list[list[str]]
+    #: The lines of the CSV table (dicts holding at least the ``header`` keys), formatted only when asked for.
+    table: list[dict[str, Any]]
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return [[_cell(line[h]) for h in self.header] for line in self.table]
 
 
 def _credits(blocks: list[CreditBlock]) -> dict[str, int]:
@@ -144,8 +152,7 @@ def project_report(source: ReportSource, project_id: str, as_of: datetime, setti
     }
     findings = project_findings(books, project_id, as_of, settings) + _reward_findings_for(source, books, [project_id])
     header = ["lender", "loans", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
-    rows = [[str(line[h]) for h in header] for line in lender_lines]
-    return Report("project", project_id, figures, findings, header, rows)
+    return Report("project", project_id, figures, findings, header, lender_lines)
 
 
 def _reward_findings_for(source: ReportSource, books: Books, project_ids: list[str]) -> list[Finding]:
@@ -158,64 +165,85 @@ def _reward_findings_for(source: ReportSource, books: Books, project_ids: list[s
 
 
 def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: Settings) -> Report:
-    """A lender's green loans with attribution factors and financed reductions (its disclosure)."""
+    """A lender's green loans with attribution factors and financed reductions (its disclosure).
+
+    A bank may lend to most of the programme's projects, so this reads its own loans and one row of
+    totals per project (``ProjectTotals``), not every loan and verification of those projects: a
+    loan's factor needs only the project's investment, outstanding total and verified tonnes. The few
+    projects with findings that name other loans or their credits get their full books read.
+    """
     own = source.find(Loan, lender=lender)
-    project_ids = sorted({loan.project_id for loan in own})
-    books = Books.for_projects(source, project_ids)
-    attributions = {p: books.attribution(p) for p in project_ids}
+    own_by_project: dict[str, list[Loan]] = defaultdict(list)
+    for loan in own:  # in loan id order, as the project's books list them
+        own_by_project[loan.project_id].append(loan)
+    project_ids = sorted(own_by_project)
+    totals = source.get_many(ProjectTotals, project_ids)
+    attributions = {p: attribute_loans(totals[p].total_investment, own_by_project[p], totals[p].verified, totals[p].outstanding) for p in project_ids}
     lines = []
-    per_project: dict[str, dict[str, Decimal]] = {}
-    for p, attribution in attributions.items():
-        for line in attribution.lines:
-            if line.loan.lender != lender:
-                continue
+    project_lines = []
+    financed_by_project = []
+    for p in project_ids:
+        outstanding_sum = factor_sum = financed_sum = ZERO
+        for line in attributions[p].lines:
             loan = line.loan
+            outstanding = loan.outstanding
             lines.append({
                 "loan_id": loan.loan_id,
                 "project_id": p,
                 "principal": money(loan.principal),
                 "disbursed": money(loan.disbursed),
                 "repaid": money(loan.repaid),
-                "outstanding": money(loan.outstanding),
+                "outstanding": money(outstanding),
                 "attribution_factor": factor(line.factor),
                 "financed_reductions": tonnes(line.financed_reductions),
                 "registered_index": loan.registered_index,
             })
-            sub = per_project.setdefault(p, defaultdict(lambda: ZERO))
-            sub["outstanding"] += loan.outstanding
-            sub["factor"] += line.factor
-            sub["financed"] += line.financed_reductions
+            outstanding_sum += outstanding
+            factor_sum += line.factor
+            financed_sum += line.financed_reductions
+        project_lines.append({
+            "project_id": p,
+            "verified_reductions": tonnes(totals[p].verified),
+            "outstanding": money(outstanding_sum),
+            "attribution_factor": factor(factor_sum),
+            "financed_reductions": tonnes(financed_sum),
+        })
+        financed_by_project.append(financed_sum)
     lines.sort(key=lambda line: str(line["loan_id"]))
     figures = {
         "lender": lender,
         "loans": lines,
-        "projects": [
-            {
-                "project_id": p,
-                "verified_reductions": tonnes(books.verified(p)),
-                "outstanding": money(t["outstanding"]),
-                "attribution_factor": factor(t["factor"]),
-                "financed_reductions": tonnes(t["financed"]),
-            }
-            for p, t in sorted(per_project.items())
-        ],
+        "projects": project_lines,
         "totals": {
             "loans": len(own),
             "principal": money(sum((loan.principal for loan in own), ZERO)),
             "disbursed": money(sum((loan.disbursed for loan in own), ZERO)),
             "outstanding": money(sum((loan.outstanding for loan in own), ZERO)),
-            "financed_reductions": tonnes(sum((t["financed"] for t in per_project.values()), ZERO)),
+            "financed_reductions": tonnes(sum(financed_by_project, ZERO)),
         },
     }
-    mine = {f"loan:{loan.loan_id}" for loan in own}
-    findings = [
-        f
+    # Over-attribution, loans beyond the investment and over-issued credits name other loans and
+    # verifications of the project: read those projects whole. Elsewhere only the lender's own loans
+    # can be flagged, and only when nothing of the project has been verified.
+    troubled = {
+        p
         for p in project_ids
-        for f in project_findings(books, p, as_of, settings)
-        if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
-    ]
+        if attributions[p].capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
+    }
+    books = Books.for_projects(source, troubled)
+    mine = {f"loan:{loan.loan_id}" for loan in own}
+    findings: list[Finding] = []
+    for p in project_ids:
+        if p in troubled:
+            findings += [
+                f
+                for f in project_findings(books, p, as_of, settings)
+                if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
+            ]
+        elif not totals[p].verifications:
+            findings += unverified_financing(p, own_by_project[p], as_of, settings)
     header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
-    return Report("lender", lender, figures, findings, header, [[str(line[h]) for h in header] for line in lines])
+    return Report("lender", lender, figures, findings, header, lines)
 
 
 def _intensity(emissions: Decimal, output_value: Decimal) -> Decimal | None:
@@ -281,8 +309,7 @@ def park_report(source: ReportSource, park_id: str, as_of: datetime, settings: S
         findings += project_findings(books, p, as_of, settings)
     findings += _reward_findings_for(source, books, sorted(books.projects))
     header = ["period_start", "period_end", "output_value", "energy_use_tce", "total_emissions", "intensity", "intensity_change_percent"]
-    rows = [[_cell(period[h]) for h in header] for period in periods]
-    return Report("park", park_id, figures, findings, header, rows)
+    return Report("park", park_id, figures, findings, header, periods)
 
 
 def program_report(source: ReportSource, program_id: str, as_of: datetime, settings: Settings) -> Report:
@@ -316,7 +343,7 @@ def program_report(source: ReportSource, program_id: str, as_of: datetime, setti
     }
     findings = reward_findings(disbursements, {program.program_id: program}, verifications)
     header = ["disbursement_id", "project_id", "amount", "tonnes", "yuan_per_tco2e"]
-    return Report("reward-program", program_id, figures, findings, header, [[_cell(line[h]) for h in header] for line in lines])
+    return Report("reward-program", program_id, figures, findings, header, lines)
 
 
 def summary_report(source: ReportSource, as_of: datetime, settings: Settings) -> Report:
@@ -385,7 +412,7 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
         "exceptions_by_code": dict(sorted(by_code.items())),
     }
     header = ["park_id", "name", "city", "projects", "loan_principal", "outstanding", "verified_reductions", "rewards_received", "latest_intensity_change_percent"]
-    return Report("summary", None, figures, findings, header, [[_cell(line[h]) for h in header] for line in lines])
+    return Report("summary", None, figures, findings, header, lines)
 
 
 def _cell(value: Any) -> str:

@@ -22,6 +22,7 @@ from ledger.domain.entities import (
     Party,
     PartyKey,
     Project,
+    ProjectTotals,
     RewardDisbursement,
     RewardProgram,
     Verification,
@@ -250,18 +251,28 @@ REFERENCE_FIELDS: dict[str, type[Entity]] = {
 
 def prefetch_references(state: StagedState, prepared: Sequence[_Prepared]) -> None:
     """Read every entity the entries name, a query per kind, instead of a round trip per lookup."""
+    prefetch_named(state, ((p.submission.signer, p.submission.key_id, p.payload) for p in prepared))
+
+
+def prefetch_named(state: StagedState, named: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    """Read what entries name (signer, key id, payload as loaded or as signed), a query per kind."""
     wanted: dict[type[Entity], set[Any]] = defaultdict(set)
-    for p in prepared:
-        wanted[Party].add(p.submission.signer)
-        wanted[PartyKey].add(p.submission.key_id)
-        for name, value in p.payload.items():
+    for signer, signing_key, payload in named:
+        wanted[Party].add(signer)
+        wanted[PartyKey].add(signing_key)
+        for name, value in payload.items():
             if name in REFERENCE_FIELDS and isinstance(value, str):
                 wanted[REFERENCE_FIELDS[name]].add(value)
-        wanted[Verification].update(p.payload.get("verifications", ()))
-        if isinstance(p.payload.get("public_key"), bytes):
-            wanted[PartyKey].add(key_id(p.payload["public_key"]))
+        wanted[Verification].update(v for v in payload.get("verifications", ()) if isinstance(v, str))
+        if isinstance(payload.get("public_key"), bytes):
+            wanted[PartyKey].add(key_id(payload["public_key"]))
     for kind, keys in wanted.items():
         state.prefetch(kind, keys)
+    # The totals of the projects those entities belong to, which their changes move (ledger.domain.totals).
+    projects = set(wanted[Project])
+    projects.update(loan.project_id for key in wanted[Loan] if (loan := state.get(Loan, key)) is not None)
+    projects.update(v.project_id for key in wanted[Verification] if (v := state.get(Verification, key)) is not None)
+    state.prefetch(ProjectTotals, projects)
 
 
 _COMMITTER_LOCK = threading.Lock()

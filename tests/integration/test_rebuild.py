@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import psycopg
 
 from ledger.persistence.tables import PROJECTION_TABLES
@@ -36,6 +39,17 @@ def test_rebuild_reproduces_the_live_projections_table_by_table(app, client, sig
     result = app.test_cli_runner().invoke(args=["ledger", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "rebuilt the projections from" in result.output
+    assert _snapshot(database_url) == live
+
+    # Upgrading a ledger that already holds this programme fills the project totals to the same rows.
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0004_project_totals.py"
+    spec = importlib.util.spec_from_file_location("migration_0004", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        conn.execute("DELETE FROM project_totals")
+        conn.execute(migration.FILL)
     assert _snapshot(database_url) == live
 
 
