@@ -4,8 +4,8 @@ The lender and programme reports read one row per project instead of every loan 
 it. The rows are derived from the other projections, so the upgrade fills them from those in SQL (the
 same sums a replay computes; ``greenledger rebuild`` gives the same rows).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -16,8 +16,8 @@ import os
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -42,8 +42,8 @@ def test_rebuild_reproduces_the_live_projections_table_by_table(app, client, sig
     assert _snapshot(database_url) == live
 
     # Upgrading a ledger that already holds this programme fills the project totals to the same rows.
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0004_project_totals.py"
-    spec = importlib.util.spec_from_file_location("migration_0004", path)
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0006_project_totals.py"
+    spec = importlib.util.spec_from_file_location("migration_0006", path)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
