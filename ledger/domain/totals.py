@@ -35,42 +35,64 @@ def _over_credited(verification: Verification | None) -> int:
     return int(verification is not None and verification.credits_issued > verification.reduction)
 
 
+_UNREAD = object()
+
+
 def with_totals(state: LedgerState, entities: Sequence[Entity]) -> list[Entity]:
     """``entities`` followed by the ``ProjectTotals`` they change (a new project's start from its investment).
 
     :param state: the state before ``entities`` are applied (their previous versions are read from it).
     """
     totals: dict[str, ProjectTotals] = {}
-    before: dict[str, ProjectTotals | None] = {}
-    previous: dict[tuple[type[Entity], Any], Entity | None] = {}
+    changed: dict[str, None] = {}  # in order of first change
+    previous: dict[tuple[type[Entity], Any], Any] = {}
 
     def current(project_id: str) -> ProjectTotals:
         if project_id not in totals:
-            before[project_id] = found = state.get(ProjectTotals, project_id)
-            totals[project_id] = found or zero_totals(project_id)
+            found = state.get(ProjectTotals, project_id)
+            if found is None:
+                found = zero_totals(project_id)
+                changed[project_id] = None
+            totals[project_id] = found
         return totals[project_id]
 
-    for entity in entities:
-        if isinstance(entity, Project):
-            t = current(entity.project_id)
-            totals[t.project_id] = t.evolve(total_investment=entity.total_investment, loan_principal=entity.loan_principal)
-            continue
-        if not isinstance(entity, (Loan, Verification)):
-            continue
+    def before(entity: Entity) -> Any:
         key = (type(entity), entity.key)
-        old = previous[key] if key in previous else state.get(type(entity), entity.key)
+        old = previous.get(key, _UNREAD)
         previous[key] = entity
-        t = current(entity.project_id)  # a correction never moves a loan or verification to another project
-        if isinstance(entity, Loan):
-            assert old is None or isinstance(old, Loan)
-            outstanding = t.outstanding + entity.outstanding - (old.outstanding if old is not None else ZERO_MONEY)
-            totals[t.project_id] = t.evolve(outstanding=outstanding)
-        else:
-            assert old is None or isinstance(old, Verification)
-            totals[t.project_id] = t.evolve(
-                verified=t.verified + entity.reduction - (old.reduction if old is not None else ZERO_TONNES),
-                verifications=t.verifications + (old is None),
-                over_credited=t.over_credited + _over_credited(entity) - _over_credited(old),
-            )
-    changed = [t for p, t in totals.items() if before[p] != t]
-    return [*entities, *changed] if changed else list(entities)
+        return state.get(type(entity), entity.key) if old is _UNREAD else old
+
+    # Rebuilt rather than evolved, and only when a sum moves: every loan movement passes through here,
+    # on the append path and in every replay.
+    for entity in entities:
+        kind = type(entity)
+        if kind is Project:
+            assert isinstance(entity, Project)
+            t = current(entity.project_id)
+            investment, principal = entity.total_investment, entity.loan_principal
+            if t.total_investment != investment or t.loan_principal != principal:
+                totals[t.project_id] = ProjectTotals(t.project_id, investment, principal, t.outstanding, t.verified, t.verifications, t.over_credited)
+                changed[t.project_id] = None
+        elif kind is Loan:
+            assert isinstance(entity, Loan)
+            old_loan: Loan | None = before(entity)
+            moved = entity.outstanding - (old_loan.outstanding if old_loan is not None else ZERO_MONEY)
+            if moved:
+                t = current(entity.project_id)  # a correction never moves a loan to another project
+                totals[t.project_id] = ProjectTotals(
+                    t.project_id, t.total_investment, t.loan_principal, t.outstanding + moved, t.verified, t.verifications, t.over_credited
+                )
+                changed[t.project_id] = None
+        elif kind is Verification:
+            assert isinstance(entity, Verification)
+            old_verification: Verification | None = before(entity)
+            tonnes = entity.reduction - (old_verification.reduction if old_verification is not None else ZERO_TONNES)
+            added = int(old_verification is None)
+            over = _over_credited(entity) - _over_credited(old_verification)
+            if tonnes or added or over:
+                t = current(entity.project_id)
+                totals[t.project_id] = ProjectTotals(
+                    t.project_id, t.total_investment, t.loan_principal, t.outstanding, t.verified + tonnes, t.verifications + added, t.over_credited + over
+                )
+                changed[t.project_id] = None
+    return [*entities, *(totals[p] for p in changed)] if changed else list(entities)
