@@ -60,10 +60,8 @@ class InclusionProof:
 def prove_inclusion(runtime: LedgerRuntime, index: int, tree_size: int) -> InclusionProof:
     """:raises TreeSizeOutOfRange, EntryNotFound:"""
     with runtime.uow_factory() as uow:
-        path = proofs.inclusion_proof(uow.log, index, tree_size)
-        entry = uow.log.get(index)
-    assert entry is not None  # the index is below the tree size, which is at most the log's size
-    return InclusionProof(index, tree_size, entry.leaf_hash, path)
+        leaf, path = proofs.inclusion_proof(uow.log, index, tree_size)
+    return InclusionProof(index, tree_size, leaf, path)
 
 
 def prove_consistency(runtime: LedgerRuntime, first: int, second: int) -> list[bytes]:

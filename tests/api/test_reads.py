@@ -114,12 +114,16 @@ def test_consistency_proofs_link_every_pair_of_sizes(filled):
     ("url", "status", "field"),
     [
         ("/v1/entries/3/inclusion-proof?tree_size=42", 400, "tree_size"),
+        ("/v1/entries/41/inclusion-proof?tree_size=42", 400, "tree_size"),  # every sibling exists; the leaf does not
+        ("/v1/entries/40/inclusion-proof?tree_size=64", 400, "tree_size"),
         ("/v1/entries/3/inclusion-proof?tree_size=3", 400, "index"),
         ("/v1/entries/3/inclusion-proof?tree_size=0", 422, "tree_size"),
         ("/v1/entries/3/inclusion-proof", 422, "tree_size"),
         ("/v1/consistency-proof?first=0&second=5", 422, "first"),
         ("/v1/consistency-proof?first=6&second=5", 400, "first"),
         ("/v1/consistency-proof?first=5&second=42", 400, "second"),
+        ("/v1/consistency-proof?first=41&second=42", 400, "second"),
+        ("/v1/consistency-proof?first=32&second=33000", 400, "second"),
         ("/v1/consistency-proof?first=x&second=5", 422, "first"),
     ],
 )
