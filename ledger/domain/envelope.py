@@ -113,9 +113,11 @@ def check_envelope(envelope: dict[str, Any], where: str = "envelope.") -> tuple[
         extra = set(envelope) - ENVELOPE_FIELDS
         _require(not extra, f"unknown field(s): {', '.join(sorted(extra))}", f"{where}{min(extra) if extra else ''}")
     version = envelope["v"]
-    _require(type(version) is int and version == ENVELOPE_VERSION, f"v must be {ENVELOPE_VERSION}", f"{where}v")
+    if type(version) is not int or version != ENVELOPE_VERSION:
+        _require(False, f"v must be {ENVELOPE_VERSION}", f"{where}v")
     entry_type = envelope["type"]
-    _require(isinstance(entry_type, str) and 0 < len(entry_type) <= 64, "type must be an entry type name", f"{where}type")
+    if not (isinstance(entry_type, str) and 0 < len(entry_type) <= 64):
+        _require(False, "type must be an entry type name", f"{where}type")
     signer = envelope["signer"]
     key_id = envelope["key"]
     if type(signer) is not str or type(key_id) is not str or (signer, key_id) not in _CHECKED_IDS:
@@ -126,14 +128,12 @@ def check_envelope(envelope: dict[str, Any], where: str = "envelope.") -> tuple[
                 _CHECKED_IDS.clear()
             _CHECKED_IDS.add((signer, key_id))
     nonce = envelope["nonce"]
-    _require(
-        isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable(),
-        f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters",
-        f"{where}nonce",
-    )
+    if not (isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable()):
+        _require(False, f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters", f"{where}nonce")
     signed_at = parse_time(envelope["signed_at"], field=f"{where}signed_at")
     payload = envelope["payload"]
-    _require(isinstance(payload, dict), "payload must be an object", f"{where}payload")
+    if not isinstance(payload, dict):
+        _require(False, "payload must be an object", f"{where}payload")
     return entry_type, signer, key_id, nonce, signed_at, payload
 
 

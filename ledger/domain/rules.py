@@ -12,9 +12,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing
 from marshmallow.validate import Validator
 
 from ledger import errors
+from ledger.crypto.canonical import parse_decimal
 from ledger.domain.entities import Entity, Party, PartyKey
 from ledger.domain.envelope import Submission, parse_time
-from ledger.domain.fields import UtcTimestamp
+from ledger.domain.fields import DecimalString, UtcTimestamp
 from ledger.domain.state import EntryView, LedgerState
 
 
@@ -92,6 +93,18 @@ def _utc_timestamp(value: object, attr: str | None, data: Mapping[str, Any] | No
         raise ValidationError(exc.detail) from exc
 
 
+def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]:
+    """``DecimalString._deserialize`` for these places, calling ``parse_decimal`` with one frame less."""
+
+    def deserialize(value: object, attr: str | None, data: Mapping[str, Any] | None) -> Decimal:
+        try:
+            return parse_decimal(value, places=places, field="", allow_negative=allow_negative)
+        except errors.InvalidInput as exc:
+            raise ValidationError(exc.detail) from exc
+
+    return deserialize
+
+
 @dataclass(frozen=True)
 class _LoadPlan:
     keys: frozenset[str]
@@ -122,7 +135,11 @@ def _load_plan(schema: type[Schema]) -> _LoadPlan | None:
         if "." in out_key or field.pre_load or field.post_load:
             return None
         validators = tuple((v, not isinstance(v, Validator)) for v in field.validators)
-        deserialize = _utc_timestamp if type(field) is UtcTimestamp else field._deserialize
+        deserialize = field._deserialize
+        if type(field) is UtcTimestamp:
+            deserialize = _utc_timestamp
+        elif isinstance(field, DecimalString) and type(field)._parse is DecimalString._parse:
+            deserialize = _decimal_string(field.places, field.allow_negative)
         accepted: set[str] | None = set() if type(field) is fields.String else None
         plan.append((key, out_key, field.required, field.load_default, field.allow_none, deserialize, validators, accepted))
     return _LoadPlan(frozenset(key for key, *_ in plan), tuple(plan))

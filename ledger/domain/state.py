@@ -52,8 +52,8 @@ class MemoryState:
         self._entries: dict[int, EntryView] = {}
 
     def get(self, kind: type[E], key: Any) -> E | None:
-        value = self._entities.get(kind, {}).get(key)
-        return value  # type: ignore[return-value]
+        table = self._entities.get(kind)
+        return None if table is None else table.get(key)  # type: ignore[return-value]
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         """In key order, as the database returns them: reports must come out byte-identical either way."""

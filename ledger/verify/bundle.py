@@ -22,6 +22,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cryptography.exceptions import InvalidSignature as _BadSignature
@@ -230,6 +231,16 @@ def _safe_int(text: str) -> int:
 # Numbers that JCS cannot hold exactly are refused while parsing, so the re-encoding below is RFC 8785.
 _DECODER = json.JSONDecoder(parse_float=_no_fraction, parse_int=_safe_int, parse_constant=_no_constant)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+if c_make_encoder is not None and c_encode_basestring is not None:
+    # What _ENCODER.encode runs for a dict, built once rather than per call; no cycle check (markers
+    # None), as decoded JSON has no cycles.
+    _ITERENCODE = c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",", True, False, False)
+
+    def _encode(value: Any) -> str:
+        return "".join(_ITERENCODE(value, 0))
+
+else:  # pragma: no cover - CPython without its C accelerator
+    _encode = _ENCODER.encode
 _RECORD_FIELDS = frozenset({"index", "recorded_at", "envelope", "signature"})
 
 
@@ -243,10 +254,13 @@ def _canonical_record(line: bytes) -> Any:
 
     :raises _NotCanonical: naming what is wrong; ValueError when the line is not JSON.
     """
-    value = _DECODER.decode(line.decode("utf-8"))
+    text = line.decode("utf-8")
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        raise _NotCanonical("the record's bytes are not its canonical form")  # whitespace or more after the value
     if line.isascii() and line.count(b"{") + line.count(b"[") <= MAX_DEPTH:
         try:
-            same = _ENCODER.encode(value).encode("utf-8") == line
+            same = _encode(value).encode("utf-8") == line
         except UnicodeEncodeError:
             raise _NotCanonical("a string holds a lone surrogate") from None
     else:
