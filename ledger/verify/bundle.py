@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from cryptography.exceptions import InvalidSignature as _BadSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -187,16 +187,44 @@ class VerificationReport:
         return not self.not_checked
 
 
-def corrected_indices(lines: Iterable[bytes]) -> set[int]:
-    """The indices that the bundle's entry.corrected entries name (a cheap first pass over a file)."""
-    found = set()
-    for line in lines:
-        if b'"type":"entry.corrected"' in line:
-            try:
-                found.add(int(json.loads(line)["envelope"]["payload"]["corrects"]))
-            except (ValueError, KeyError, TypeError):
-                continue  # a malformed line; the verifying pass reports it
+_CORRECTION = b'"type":"entry.corrected"'
+_BLOCK = 1 << 20
+
+
+def corrected_indices(lines: Iterable[bytes] | BinaryIO) -> set[int]:
+    """The indices that the bundle's entry.corrected entries name: a cheap first pass over a file (read
+    in blocks, searched for the type, when ``lines`` is a binary file), or over lines."""
+    found: set[int] = set()
+    if not hasattr(lines, "read"):
+        for line in lines:
+            if _CORRECTION in line:
+                _add_corrected(line, found)
+        return found
+    read = lines.read  # type: ignore[union-attr]
+    tail = b""
+    while block := read(_BLOCK):
+        data = tail + block
+        cut = data.rfind(b"\n") + 1
+        _scan_corrections(data[:cut], found)
+        tail = data[cut:]
+    _scan_corrections(tail, found)
     return found
+
+
+def _scan_corrections(chunk: bytes, found: set[int]) -> None:
+    at = chunk.find(_CORRECTION)
+    while at >= 0:
+        start, end = chunk.rfind(b"\n", 0, at) + 1, chunk.find(b"\n", at)
+        end = len(chunk) if end < 0 else end
+        _add_corrected(chunk[start:end], found)
+        at = chunk.find(_CORRECTION, end)
+
+
+def _add_corrected(line: bytes, found: set[int]) -> None:
+    try:
+        found.add(int(json.loads(line)["envelope"]["payload"]["corrects"]))
+    except (ValueError, KeyError, TypeError):
+        pass  # a malformed line; the verifying pass reports it
 
 
 def _json_line(line: bytes, what: str, index: int | None) -> Any:
