@@ -35,6 +35,7 @@ def replay_record(state: WritableState, record: Mapping[str, Any], *, trusted: b
     :raises LedgerError: when the record breaks a rule given the state built from the records before it.
     """
     envelope, signature = record["envelope"], record["signature"]
+    signed_payload: Mapping[str, Any]
     if trusted and type(envelope) is dict and type(signature) is str:
         # The shape checks of parse_submission without building a Submission: a replay reads only these.
         name, signer, key_id, _, signed_at, signed_payload = check_envelope(envelope)

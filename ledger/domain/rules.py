@@ -135,7 +135,7 @@ def _load_plan(schema: type[Schema]) -> _LoadPlan | None:
         if "." in out_key or field.pre_load or field.post_load:
             return None
         validators = tuple((v, not isinstance(v, Validator)) for v in field.validators)
-        deserialize = field._deserialize
+        deserialize: Callable[..., Any] = field._deserialize
         if type(field) is UtcTimestamp:
             deserialize = _utc_timestamp
         elif isinstance(field, DecimalString) and type(field)._parse is DecimalString._parse:

@@ -200,7 +200,7 @@ def corrected_indices(lines: Iterable[bytes] | BinaryIO) -> set[int]:
             if _CORRECTION in line:
                 _add_corrected(line, found)
         return found
-    read = lines.read  # type: ignore[union-attr]
+    read = lines.read
     tail = b""
     while block := read(_BLOCK):
         data = tail + block
@@ -259,16 +259,17 @@ def _safe_int(text: str) -> int:
 # Numbers that JCS cannot hold exactly are refused while parsing, so the re-encoding below is RFC 8785.
 _DECODER = json.JSONDecoder(parse_float=_no_fraction, parse_int=_safe_int, parse_constant=_no_constant)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-if c_make_encoder is not None and c_encode_basestring is not None:
-    # What _ENCODER.encode runs for a dict, built once rather than per call; no cycle check (markers
-    # None), as decoded JSON has no cycles.
-    _ITERENCODE = c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",", True, False, False)
+# What _ENCODER.encode runs for a dict, built once rather than per call; no cycle check (markers None),
+# as decoded JSON has no cycles. (None on an interpreter without the C accelerator.)
+_ITERENCODE = (
+    c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",", True, False, False)
+    if c_make_encoder is not None and c_encode_basestring is not None
+    else None
+)
 
-    def _encode(value: Any) -> str:
-        return "".join(_ITERENCODE(value, 0))
 
-else:  # pragma: no cover - CPython without its C accelerator
-    _encode = _ENCODER.encode
+def _encode(value: Any) -> str:
+    return "".join(_ITERENCODE(value, 0)) if _ITERENCODE is not None else _ENCODER.encode(value)
 _RECORD_FIELDS = frozenset({"index", "recorded_at", "envelope", "signature"})
 
 
