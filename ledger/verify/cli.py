@@ -33,11 +33,16 @@ def run_verify(
     checkpoints kept and the signed reports given; print the outcome; return the exit status: 0 when
     everything was verified, 1 on a failure, ``EXIT_PARTIAL`` when a range without its base passed
     every check that could be made."""
-    stream: BinaryIO = sys.stdin.buffer if bundle == "-" else open(bundle, "rb")  # noqa: SIM115 - closed below
+    try:
+        stream: BinaryIO = sys.stdin.buffer if bundle == "-" else open(bundle, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        print(f"\nFAILED: cannot read {bundle}: {exc.strerror}", file=sys.stderr)
+        return 1
     base_files: list[BinaryIO] = []
     try:
         notes = [Path(path).read_text(encoding="utf-8") for path in kept]
-        base_files = [open(path, "rb") for path in bases]  # noqa: SIM115 - closed below
+        for path in bases:
+            base_files.append(open(path, "rb"))  # noqa: SIM115 - closed below
         corrected: set[int] | None = None
         if stream is not sys.stdin.buffer:  # files can be read twice: remember only corrected entries
             corrected = set()
@@ -52,6 +57,9 @@ def run_verify(
             raise errors.VerificationFailed(f"reports cannot be recomputed from a range without its base (the state before index {report.start})")
         for path in signed_reports:
             check_report(json.loads(Path(path).read_text(encoding="utf-8")), report, verifier_key)
+    except OSError as exc:
+        print(f"\nFAILED: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
     except errors.LedgerError as exc:
         index = getattr(exc, "index", None)
         if as_json:
