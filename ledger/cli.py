@@ -273,43 +273,59 @@ def verify_report_command(verifier_key: str, source: str) -> None:
 @commands.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--tree-size", type=click.IntRange(1), help="Export the first N entries (default: up to the latest checkpoint).")
+@click.option("--from", "start", type=int, default=0, show_default=True, help="First index: above 0, a range bundle [from, to) to verify on top of the bundle that ends at from.")
+@click.option("--to", type=int, help="Export up to (not including) this index; the same as --tree-size.")
 @with_appcontext
-def export(out: str, tree_size: int | None) -> None:
+def export(out: str, tree_size: int | None, start: int, to: int | None) -> None:
     """Write an export bundle (JSON Lines: manifest, records, signed checkpoint) to OUT, or - for stdout."""
     from tqdm import tqdm
 
     from ledger.services.export import export_bundle
 
+    if to is not None and tree_size is not None and to != tree_size:
+        _fail(f"--to {to} and --tree-size {tree_size} disagree; give one")
+    if start < 0 or (to is not None and to < 1):
+        _fail("--from must be 0 or more, and --to 1 or more")
     runtime = current_app.extensions["ledger"]
-    sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115 - closed below
-    try:
-        with tqdm(unit="entries", desc="exporting", disable=None, file=sys.stderr) as bar:
+    with tqdm(unit="entries", desc="exporting", disable=None, file=sys.stderr) as bar:
 
-            def advance(done: int, size: int) -> None:
-                bar.total = size
-                bar.update(done - bar.n)
+        def advance(done: int, size: int) -> None:
+            bar.total = size
+            bar.update(done - bar.n)
 
-            for line in export_bundle(runtime, tree_size=tree_size, progress=advance):
+        lines = export_bundle(
+            runtime, tree_size=to or tree_size, start=start, size_field="--tree-size" if to is None else "--to", progress=advance
+        )
+        try:
+            first = next(lines)  # out-of-range sizes fail here, before OUT is created
+        except errors.LedgerError as exc:
+            _fail(exc.detail)
+        sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115 - closed below
+        try:
+            sink.write(first)
+            for line in lines:
                 sink.write(line)
-    except errors.LedgerError as exc:
-        _fail(exc.detail)
-    finally:
-        if sink is not sys.stdout.buffer:
-            sink.close()
+        except errors.LedgerError as exc:
+            _fail(exc.detail)
+        finally:
+            if sink is not sys.stdout.buffer:
+                sink.close()
 
 
 @commands.command("verify")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--origin", required=True, help="The log's origin, pinned out of band.")
 @click.option("--key", "verifier_key", required=True, help="The log's verifier key, pinned out of band.")
+@click.option("--base", "bases", multiple=True, type=click.Path(exists=True, dir_okay=False), help="For a range bundle: the bundle(s) before it, in order, from index 0 (verified first; repeatable).")
 @click.option("--checkpoint", "kept", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A checkpoint note kept earlier; the log must extend it (repeatable).")
 @click.option("--report", "signed_reports", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A signed report to recompute from the bundle and compare (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def verify(bundle: str, origin: str, verifier_key: str, kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool) -> None:
-    """Verify an export bundle offline; exit 1 naming the first failing index."""
+def verify(bundle: str, origin: str, verifier_key: str, bases: tuple[str, ...], kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool) -> None:
+    """Verify an export bundle offline; exit 1 naming the first failing index, 3 when a range without
+    its base could be checked only in part."""
     from ledger.verify.cli import run_verify
 
-    sys.exit(run_verify(bundle, origin, verifier_key, kept=kept, signed_reports=signed_reports, as_json=as_json))
+    sys.exit(run_verify(bundle, origin, verifier_key, bases=bases, kept=kept, signed_reports=signed_reports, as_json=as_json))
 
 
 @commands.command("rebuild")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.api import schemas
 from ledger.api.body import runtime
@@ -49,16 +49,28 @@ class ConsistencyProofView(MethodView):
 
 
 class ExportQuerySchema(Schema):
-    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "export the first tree_size entries (default: up to the latest checkpoint)"})
+    from_ = fields.Integer(
+        data_key="from",
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "first index to export: above 0, a range bundle whose manifest carries the frontier of the tree of that size"},
+    )
+    to = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "export up to (not including) this index: the bundle's tree size"})
+    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "the same as to (kept for prefix bundles)"})
+
+    @validates_schema
+    def _one_size(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("to") is not None and data.get("tree_size") is not None and data["to"] != data["tree_size"]:
+            raise ValidationError("give to or tree_size, not two different sizes", field_name="to")
 
 
 @blp.route("/export")
 class ExportView(MethodView):
     @blp.arguments(ExportQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, {"type": "string"}, content_type="application/x-ndjson", description="manifest line, records in index order, checkpoint line")
-    @blp.alt_response(400, **problem_doc("tree_size out of range"))
-    def get(self, tree_size: int | None) -> Response:
-        """Stream an export bundle for offline verification"""
-        lines = export_bundle(runtime(), tree_size=tree_size)
-        first = next(lines)  # fails here, before the 200 is sent, when tree_size is out of range
+    @blp.alt_response(400, **problem_doc("from or to out of range"))
+    def get(self, from_: int, to: int | None, tree_size: int | None) -> Response:
+        """Stream an export bundle for offline verification: the first entries, or the range [from, to)"""
+        lines = export_bundle(runtime(), tree_size=to or tree_size, start=from_, size_field="tree_size" if to is None else "to")
+        first = next(lines)  # fails here, before the 200 is sent, when from or to is out of range
         return Response(stream_with_context(itertools.chain([first], lines)), content_type="application/x-ndjson")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
@@ -76,27 +77,7 @@ def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Su
     _require(isinstance(signature, str), "signature must be a base64 string", f"{path}signature")
     assert isinstance(envelope, dict) and isinstance(signature, str)
     where = f"{path}envelope."
-    missing = ENVELOPE_FIELDS - set(envelope)
-    _require(not missing, f"missing field(s): {', '.join(sorted(missing))}", f"{where}{min(missing) if missing else ''}")
-    extra = set(envelope) - ENVELOPE_FIELDS
-    _require(not extra, f"unknown field(s): {', '.join(sorted(extra))}", f"{where}{min(extra) if extra else ''}")
-    version = envelope["v"]
-    _require(type(version) is int and version == ENVELOPE_VERSION, f"v must be {ENVELOPE_VERSION}", f"{where}v")
-    entry_type = envelope["type"]
-    _require(isinstance(entry_type, str) and 0 < len(entry_type) <= 64, "type must be an entry type name", f"{where}type")
-    signer = envelope["signer"]
-    _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.fullmatch(signer)), "signer must be a party id", f"{where}signer")
-    key_id = envelope["key"]
-    _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.fullmatch(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
-    nonce = envelope["nonce"]
-    _require(
-        isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable(),
-        f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters",
-        f"{where}nonce",
-    )
-    signed_at = canonical.parse_timestamp(envelope["signed_at"], field=f"{where}signed_at")
-    payload = envelope["payload"]
-    _require(isinstance(payload, dict), "payload must be an object", f"{where}payload")
+    entry_type, signer, key_id, nonce, signed_at, payload = check_envelope(envelope, where)
     canonical_envelope = canonical.canonical_json(envelope, path=f"{path}envelope") if encode else b""
     # Refused here, after the depth check above, rather than failing the insert of a projection (and with
     # it every submission of the same append round): no PostgreSQL text column can store U+0000.
@@ -114,6 +95,66 @@ def parse_submission(body: object, *, path: str = "", encode: bool = True) -> Su
         canonical_envelope=canonical_envelope,
         digest=hashlib.sha256(canonical_envelope).digest() if encode else b"",
     )
+
+
+# The forms clients and the server write (no fraction, or six digits); other forms go to parse_timestamp.
+_COMMON_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z")
+
+
+def parse_time(text: object, *, field: str) -> datetime:
+    """``canonical.parse_timestamp``, five times quicker for the two common forms (no fraction, six digits).
+
+    For a string of those exact shapes both build the same aware UTC datetime (``fromisoformat`` reads
+    the 'Z' as ``timezone.utc``) and refuse the same impossible dates; anything else is parse_timestamp's.
+    """
+    if type(text) is str and _COMMON_TIME.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # not a real date: parse_timestamp words the error
+    return canonical.parse_timestamp(text, field=field)
+
+
+#: (signer, key id) pairs whose formats were checked already: a log has few, and a regex is dearer than a set.
+_CHECKED_IDS: set[tuple[object, object]] = set()
+_CHECKED_IDS_LIMIT = 10_000
+
+
+def check_envelope(envelope: dict[str, Any], where: str = "envelope.") -> tuple[str, str, str, str, datetime, dict[str, Any]]:
+    """Check the members of an envelope (DESIGN §4), the part of ``parse_submission`` a replay needs.
+
+    :param where: prefix of field names in errors.
+    :returns: (type, signer, key id, nonce, signed_at, payload).
+    :raises InvalidInput: (or a subclass) naming the field at fault.
+    """
+    if envelope.keys() != ENVELOPE_FIELDS:
+        missing = ENVELOPE_FIELDS - set(envelope)
+        _require(not missing, f"missing field(s): {', '.join(sorted(missing))}", f"{where}{min(missing) if missing else ''}")
+        extra = set(envelope) - ENVELOPE_FIELDS
+        _require(not extra, f"unknown field(s): {', '.join(sorted(extra))}", f"{where}{min(extra) if extra else ''}")
+    version = envelope["v"]
+    if type(version) is not int or version != ENVELOPE_VERSION:
+        _require(False, f"v must be {ENVELOPE_VERSION}", f"{where}v")
+    entry_type = envelope["type"]
+    if not (isinstance(entry_type, str) and 0 < len(entry_type) <= 64):
+        _require(False, "type must be an entry type name", f"{where}type")
+    signer = envelope["signer"]
+    key_id = envelope["key"]
+    if type(signer) is not str or type(key_id) is not str or (signer, key_id) not in _CHECKED_IDS:
+        _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.fullmatch(signer)), "signer must be a party id", f"{where}signer")
+        _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.fullmatch(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
+        if type(signer) is str and type(key_id) is str:
+            if len(_CHECKED_IDS) >= _CHECKED_IDS_LIMIT:
+                _CHECKED_IDS.clear()
+            _CHECKED_IDS.add((signer, key_id))
+    nonce = envelope["nonce"]
+    if not (isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable()):
+        _require(False, f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters", f"{where}nonce")
+    signed_at = parse_time(envelope["signed_at"], field=f"{where}signed_at")
+    payload = envelope["payload"]
+    if not isinstance(payload, dict):
+        _require(False, "payload must be an object", f"{where}payload")
+    return entry_type, signer, key_id, nonce, signed_at, payload
 
 
 def build_record(index: int, recorded_at: datetime, submission: Submission) -> dict[str, Any]:

@@ -52,8 +52,8 @@ class MemoryState:
         self._entries: dict[int, EntryView] = {}
 
     def get(self, kind: type[E], key: Any) -> E | None:
-        value = self._entities.get(kind, {}).get(key)
-        return value  # type: ignore[return-value]
+        table = self._entities.get(kind)
+        return None if table is None else table.get(key)  # type: ignore[return-value]
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         """In key order, as the database returns them: reports must come out byte-identical either way."""
@@ -90,16 +90,29 @@ class MemoryState:
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
             kind = type(entity)
-            table = self._entities.setdefault(kind, {})
-            previous = table.get(entity.key)
-            if isinstance(entity, CreditBlock) and previous is None:
-                bisect.insort(self._block_starts, entity.start)
+            table = self._entities.get(kind)
+            if table is None:
+                table = self._entities[kind] = {}
+            key = getattr(entity, kind.KEY)
+            previous = table.get(key)
+            if previous is None and kind is CreditBlock:
+                bisect.insort(self._block_starts, entity.start)  # type: ignore[attr-defined]
             for name in kind.INDEXED:
-                index = self._indexes.setdefault((kind, name), {})
+                value = getattr(entity, name)
                 if previous is not None:
-                    index[getattr(previous, name)].discard(entity.key)
-                index.setdefault(getattr(entity, name), set()).add(entity.key)
-            table[entity.key] = entity
+                    old = getattr(previous, name)
+                    if old == value:
+                        continue  # most updates (a loan's amounts) leave indexed fields as they were
+                    self._indexes[(kind, name)][old].discard(key)
+                index = self._indexes.get((kind, name))
+                if index is None:
+                    index = self._indexes[(kind, name)] = {}
+                keys = index.get(value)
+                if keys is None:
+                    index[value] = {key}
+                else:
+                    keys.add(key)
+            table[key] = entity
 
     def all(self, kind: type[E]) -> list[E]:
         return cast(list[E], sorted(self._entities.get(kind, {}).values(), key=lambda e: e.key))

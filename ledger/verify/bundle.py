@@ -1,45 +1,78 @@
 """The export bundle and its offline verifier: everything an auditor needs, checked without the server.
 
 A bundle is UTF-8 JSON Lines: a manifest line, then each log record's exact RFC 8785 bytes in index
-order, then a line holding the signed checkpoint at the bundle's tree size. The verifier streams it in
-one pass, holding only the Merkle frontier and the replayed state: it recomputes every leaf hash and the
-root, checks the checkpoint's signature against the pinned key, indices without gaps and ``recorded_at``
-never decreasing, every envelope's signature against the keys the log itself registered before it
-(genesis as the trust anchor, revocations honoured), and every domain rule by replay.
+order, then a line holding the signed checkpoint at the bundle's tree size. A *prefix* bundle holds the
+records 0 .. tree_size - 1; a *range* bundle the records from .. tree_size - 1, its manifest adding
+``from`` and ``frontier``: the hashes of the perfect subtrees of the tree of the first ``from`` entries
+(left to right, largest first), from which the root at ``tree_size`` is recomputed, so the signed
+checkpoint authenticates them too.
+
+The verifier streams a bundle in one pass, holding only the Merkle frontier and the replayed state: it
+recomputes every leaf hash and the root, checks the checkpoint's signature against the pinned key,
+indices without gaps and ``recorded_at`` never decreasing, every envelope's signature against the keys
+the log itself registered before it (genesis as the trust anchor, revocations honoured), and every
+domain rule by replay. A range continues the state of the bundles before it (its *bases*, verified
+first); a range verified without them checks only what needs no earlier state, and says what it did not.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
+
+from cryptography.exceptions import InvalidSignature as _BadSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import errors
-from ledger.crypto.canonical import b64decode, canonical_json, parse_timestamp
+from ledger.crypto.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, b64decode, b64encode, canonical_json
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint_body, parse_verifier_key, verify_checkpoint
 from ledger.crypto.checkpoint import verifier_key as verifier_key_of
-from ledger.crypto.signing import verify_signature
-from ledger.domain.catalog import GENESIS
+from ledger.crypto.signing import public_key_from_raw
+from ledger.domain.catalog import ENTRY_TYPES, GENESIS, entry_type
 from ledger.domain.entities import CHECKPOINT_KEY_NAME, LogSigningKey, PartyKey
+from ledger.domain.envelope import check_envelope, parse_time
 from ledger.domain.replay import replay_record
 from ledger.domain.types.checkpoint_keys import ROTATED
+from ledger.domain.rules import load_payload
 from ledger.domain.state import MemoryState
 from ledger.merkle.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from ledger.merkle.proofs import perfect_subtrees
 
 FORMAT = "greenledger-bundle/1"
 #: Signatures sent to a worker process at a time.
 SIGNATURE_BATCH = 2000
+#: Batches in flight per worker before the reader waits: keeps memory flat when replay outruns signatures.
+BATCHES_IN_FLIGHT = 3
+
+# --- signatures, on worker processes ------------------------------------------------------------
+
+#: Loaded public keys, per process: loading one costs a quarter of a verification, and a log has few keys.
+_PUBLIC_KEYS: dict[bytes, Ed25519PublicKey] = {}
 
 
-def _first_bad_signature(batch: list[tuple[int, bytes, bytes, bytes]]) -> int | None:
-    """The index of the first signature in ``batch`` that does not verify (runs in a worker process)."""
-    for index, message, signature, public_key in batch:
+def _first_bad_signature(batch: list[tuple[int, bytes, str, bytes]]) -> tuple[int, str] | None:
+    """The first (index, reason) in ``batch`` whose signature does not verify (runs in a worker process).
+
+    Each item is (index, the envelope's canonical bytes, the record's base64 signature, the raw public key).
+    """
+    keys = _PUBLIC_KEYS
+    for index, message, signature_b64, public_key in batch:
+        verifier = keys.get(public_key)
+        if verifier is None:
+            verifier = keys[public_key] = public_key_from_raw(public_key)
         try:
-            verify_signature(message, signature, public_key)
-        except errors.LedgerError:
-            return index
+            signature = b64decode(signature_b64, field="signature", length=64)
+        except errors.InvalidBase64 as exc:
+            return index, f"invalid-signature: {exc.detail}"
+        try:
+            verifier.verify(signature, message)
+        except _BadSignature:
+            return index, "invalid-signature: the signature does not verify"
     return None
 
 
@@ -49,37 +82,61 @@ class SignatureChecks:
 
     def __init__(self, jobs: int) -> None:
         self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-        self._batch: list[tuple[int, bytes, bytes, bytes]] = []
-        self._pending: list[Future[int | None]] = []
+        self._in_flight = BATCHES_IN_FLIGHT * jobs
+        self._batch: list[tuple[int, bytes, str, bytes]] = []
+        self._pending: deque[Future[tuple[int, str] | None]] = deque()
+        self._failures: list[tuple[int, str]] = []
 
-    def check(self, index: int, message: bytes, signature: bytes, public_key: bytes) -> None:
-        if self._pool is None:
-            if _first_bad_signature([(index, message, signature, public_key)]) is not None:
-                raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=index)
+    def check(self, index: int, message: bytes, signature_b64: str, public_key: bytes) -> None:
+        batch = self._batch
+        batch.append((index, message, signature_b64, public_key))
+        if len(batch) >= SIGNATURE_BATCH or self._pool is None:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
             return
-        self._batch.append((index, message, signature, public_key))
-        if len(self._batch) >= SIGNATURE_BATCH:
-            self._pending.append(self._pool.submit(_first_bad_signature, self._batch))
-            self._batch = []
-
-    def first_failure(self) -> int | None:
-        """Wait for every batch sent; the smallest index whose signature failed, if any."""
         if self._pool is None:
-            return None
-        if self._batch:
-            self._pending.append(self._pool.submit(_first_bad_signature, self._batch))
-            self._batch = []
-        failures = [index for index in (future.result() for future in self._pending) if index is not None]
-        self._pending = []
-        return min(failures, default=None)
+            failure = _first_bad_signature(batch)
+            if failure is not None:
+                raise errors.VerificationFailed(failure[1], index=failure[0])
+            return
+        self._pending.append(self._pool.submit(_first_bad_signature, batch))
+        while len(self._pending) > self._in_flight:
+            self._collect(self._pending.popleft())
+
+    def _collect(self, future: Future[tuple[int, str] | None]) -> None:
+        failure = future.result()
+        if failure is not None:
+            self._failures.append(failure)
+
+    def first_failure(self) -> tuple[int, str] | None:
+        """Wait for every batch sent; the smallest (index, reason) whose signature failed, if any."""
+        try:
+            self._send()
+        except errors.VerificationFailed as exc:  # inline: the last, partial batch
+            assert exc.index is not None
+            self._failures.append((exc.index, exc.detail.split(": ", 1)[1]))
+        while self._pending:
+            self._collect(self._pending.popleft())
+        return min(self._failures, default=None)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
 
-def manifest(origin: str, tree_size: int, verifier_key: str) -> bytes:
-    return canonical_json({"format": FORMAT, "origin": origin, "tree_size": tree_size, "verifier_key": verifier_key})
+# --- the bundle's framing lines ------------------------------------------------------------------
+
+
+def manifest(origin: str, tree_size: int, verifier_key: str, *, start: int = 0, frontier: Sequence[bytes] = ()) -> bytes:
+    """The manifest line: a prefix bundle's (``start`` 0), or a range bundle's with ``from`` and ``frontier``."""
+    head: dict[str, Any] = {"format": FORMAT, "origin": origin, "tree_size": tree_size, "verifier_key": verifier_key}
+    if start:
+        head["from"] = start
+        head["frontier"] = [b64encode(h) for h in frontier]
+    return canonical_json(head)
 
 
 def checkpoint_line(note: str) -> bytes:
@@ -89,15 +146,23 @@ def checkpoint_line(note: str) -> bytes:
 class MerkleFrontier:
     """The RFC 9162 root of a growing list of leaves, in O(log n) memory (one hash per perfect subtree)."""
 
-    def __init__(self) -> None:
-        self._stack: list[tuple[int, bytes]] = []  # (leaves covered, hash), sizes strictly decreasing
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        """:param size: leaves already covered by ``hashes``, the perfect subtrees of a tree of that size."""
+        sizes = [1 << level for level, _ in perfect_subtrees(0, size)]
+        if len(sizes) != len(hashes):
+            raise ValueError(f"a tree of {size} leaves has {len(sizes)} perfect subtrees, not {len(hashes)}")
+        self._stack: list[tuple[int, bytes]] = list(zip(sizes, hashes))  # (leaves covered, hash), sizes decreasing
 
     def append(self, leaf: bytes) -> None:
+        stack = self._stack
         size, node = 1, leaf
-        while self._stack and self._stack[-1][0] == size:
-            left_size, left = self._stack.pop()
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
             size, node = left_size + size, node_hash(left, node)
-        self._stack.append((size, node))
+        stack.append((size, node))
+
+    def hashes(self) -> list[bytes]:
+        return [h for _, h in self._stack]
 
     def root(self) -> bytes:
         if not self._stack:
@@ -113,26 +178,61 @@ class VerificationReport:
     origin: str
     tree_size: int
     root_hash: bytes
-    entries: int
+    entries: int  # entries checked (in the bundle and its bases)
     as_of: datetime | None  # recorded_at of the last entry
     state: MemoryState = field(repr=False)
-    #: The checkpoint keys the log has used, genesis first; each later one endorsed by the one before.
+    start: int = 0  # the first index checked: above 0 when a range was verified without its bases
+    not_checked: list[str] = field(default_factory=list)  # what could not be verified, and why
+    #: The checkpoint keys the log has used, genesis first, each later one endorsed by the one before
+    #: (empty when the chain did not start at index 0).
     checkpoint_keys: tuple[bytes, ...] = ()
 
     def verifier_keys(self) -> list[str]:
         return [verifier_key_of(self.origin, key) for key in self.checkpoint_keys]
 
+    @property
+    def complete(self) -> bool:
+        return not self.not_checked
 
-def corrected_indices(lines: Iterable[bytes]) -> set[int]:
-    """The indices that the bundle's entry.corrected entries name (a cheap first pass over a file)."""
-    found = set()
-    for line in lines:
-        if b'"type":"entry.corrected"' in line:
-            try:
-                found.add(int(json.loads(line)["envelope"]["payload"]["corrects"]))
-            except (ValueError, KeyError, TypeError):
-                continue  # a malformed line; the verifying pass reports it
+
+_CORRECTION = b'"type":"entry.corrected"'
+_BLOCK = 1 << 20
+
+
+def corrected_indices(lines: Iterable[bytes] | BinaryIO) -> set[int]:
+    """The indices that the bundle's entry.corrected entries name: a cheap first pass over a file (read
+    in blocks, searched for the type, when ``lines`` is a binary file), or over lines."""
+    found: set[int] = set()
+    if not hasattr(lines, "read"):
+        for line in lines:
+            if _CORRECTION in line:
+                _add_corrected(line, found)
+        return found
+    read = lines.read
+    tail = b""
+    while block := read(_BLOCK):
+        data = tail + block
+        cut = data.rfind(b"\n") + 1
+        _scan_corrections(data[:cut], found)
+        tail = data[cut:]
+    _scan_corrections(tail, found)
     return found
+
+
+def _scan_corrections(chunk: bytes, found: set[int]) -> None:
+    at = chunk.find(_CORRECTION)
+    while at >= 0:
+        start, end = chunk.rfind(b"\n", 0, at) + 1, chunk.find(b"\n", at)
+        end = len(chunk) if end < 0 else end
+        _add_corrected(chunk[start:end], found)
+        at = chunk.find(_CORRECTION, end)
+
+
+def _add_corrected(line: bytes, found: set[int]) -> None:
+    try:
+        found.add(int(json.loads(line)["envelope"]["payload"]["corrects"]))
+    except (ValueError, KeyError, TypeError):
+        pass  # a malformed line; the verifying pass reports it
 
 
 def _json_line(line: bytes, what: str, index: int | None) -> Any:
@@ -140,6 +240,77 @@ def _json_line(line: bytes, what: str, index: int | None) -> Any:
         return json.loads(line)
     except ValueError as exc:
         raise errors.VerificationFailed(f"{what} is not JSON: {exc}", index=index) from None
+
+
+# --- records: JSON, canonical form, timestamps ---------------------------------------------------
+
+
+class _NotCanonical(ValueError):
+    pass
+
+
+def _no_fraction(text: str) -> Any:
+    raise _NotCanonical("numbers with a fraction are not accepted")
+
+
+def _no_constant(text: str) -> Any:
+    raise _NotCanonical(f"{text} is not JSON")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _NotCanonical("integer outside ±(2**53 - 1)")
+    return value
+
+
+# Numbers that JCS cannot hold exactly are refused while parsing, so the re-encoding below is RFC 8785.
+_DECODER = json.JSONDecoder(parse_float=_no_fraction, parse_int=_safe_int, parse_constant=_no_constant)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+# What _ENCODER.encode runs for a dict, built once rather than per call; no cycle check (markers None),
+# as decoded JSON has no cycles. (None on an interpreter without the C accelerator.)
+_ITERENCODE = (
+    c_make_encoder(None, _ENCODER.default, c_encode_basestring, None, ":", ",", True, False, False)
+    if c_make_encoder is not None and c_encode_basestring is not None
+    else None
+)
+
+
+def _encode(value: Any) -> str:
+    return "".join(_ITERENCODE(value, 0)) if _ITERENCODE is not None else _ENCODER.encode(value)
+_RECORD_FIELDS = frozenset({"index", "recorded_at", "envelope", "signature"})
+
+
+def _canonical_record(line: bytes) -> Any:
+    """Parse a record line and check that it is its own RFC 8785 form.
+
+    For an ASCII line (so every key is ASCII) nested less than ``MAX_DEPTH`` deep, with no fractions,
+    NaN or unsafe integers (refused by the decoder), ``canonical_json`` is the standard library's compact
+    sorted encoding, which this calls directly, skipping its walk; a lone surrogate fails to encode.
+    Other lines go through ``canonical_json`` itself.
+
+    :raises _NotCanonical: naming what is wrong; ValueError when the line is not JSON.
+    """
+    text = line.decode("utf-8")
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        raise _NotCanonical("the record's bytes are not its canonical form")  # whitespace or more after the value
+    if line.isascii() and line.count(b"{") + line.count(b"[") <= MAX_DEPTH:
+        try:
+            same = _encode(value).encode("utf-8") == line
+        except UnicodeEncodeError:
+            raise _NotCanonical("a string holds a lone surrogate") from None
+    else:
+        try:
+            same = canonical_json(value) == line
+        except errors.LedgerError as exc:
+            raise _NotCanonical(exc.detail) from None
+    if not same:
+        raise _NotCanonical("the record's bytes are not its canonical form")
+    return value
+
+
+# --- verification ----------------------------------------------------------------------------------
 
 
 def verify_bundle(
@@ -151,47 +322,32 @@ def verify_bundle(
     corrected: set[int] | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    bases: Sequence[Iterable[bytes]] = (),
 ) -> VerificationReport:
     """Verify a bundle against the two pinned trust anchors: the log's origin and its verifier key.
 
     :param lines: the bundle's lines (trailing newlines are ignored).
     :param kept: checkpoint notes the auditor kept from earlier; the bundle's log must extend each one
         (a log rewritten behind them, even with a fresh valid checkpoint, fails at their size).
-    :param corrected: the indices the bundle's entry.corrected entries name (``corrected_indices``), when
-        known: only those entries are remembered for replaying corrections, so memory does not grow with
-        the log's length. None remembers every entry (a stream that cannot be read twice).
+    :param corrected: the indices the entry.corrected entries of the bundle and its bases name
+        (``corrected_indices``), when known: only those entries are remembered for replaying
+        corrections, so memory does not grow with the log's length. None remembers every entry (a
+        stream that cannot be read twice).
     :param jobs: worker processes for signature checks (1: check them inline).
     :param progress: called with the number of entries checked so far, every 1,000 entries.
-    :returns: what was verified, with the replayed state (for recomputing reports).
+    :param bases: bundles verified first, in order, each starting where the one before ends (the first
+        from index 0, for a complete verification); ``lines`` then starts where the last ends and its
+        frontier must be the one they built. This is the incremental audit: yesterday's bundle of the
+        first N entries as the base of today's range [N, M).
+    :returns: what was verified, with the replayed state (for recomputing reports). When the first
+        bundle is a range, ``not_checked`` says what needed the entries before it.
     :raises VerificationFailed: naming the first index at fault and why.
     """
-    signatures = SignatureChecks(jobs)
-    try:
-        report = _verify(lines, origin, verifier_key, kept, corrected, signatures, progress)
-    except errors.VerificationFailed as exc:
-        bad = signatures.first_failure()
-        if bad is not None and (exc.index is None or bad <= exc.index):  # a bad signature explains the rest
-            raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=bad) from None
-        raise
-    finally:
-        signatures.close()
-    return report
-
-
-def _verify(
-    lines: Iterable[bytes],
-    origin: str,
-    verifier_key: str,
-    kept: Iterable[str],
-    corrected: set[int] | None,
-    signatures: SignatureChecks,
-    progress: Callable[[int], None] | None,
-) -> VerificationReport:
     key_name, _, checkpoint_public_key = parse_verifier_key(verifier_key)
     if key_name != origin:
         raise errors.VerificationFailed(f"the verifier key is for {key_name!r}, not the pinned origin {origin!r}")
     checkpoints_kept: dict[int, bytes] = {}
-    # A kept checkpoint signed by an earlier or later key of the chain is checked once the chain is known.
+    # A kept checkpoint signed by another key of the log's key chain is checked once the chain is known.
     signed_by_another_key: list[str] = []
     for note_kept in kept:
         try:
@@ -200,73 +356,271 @@ def _verify(
             old = _unverified_checkpoint(note_kept, exc)
             signed_by_another_key.append(note_kept)
         checkpoints_kept[old.tree_size] = old.root_hash
-    iterator = iter(lines)
-    head = _json_line(next(iterator, b"").rstrip(b"\n"), "the manifest", None)
-    if not isinstance(head, dict) or head.get("format") != FORMAT:
-        raise errors.VerificationFailed(f"not a {FORMAT} bundle")
-    state = MemoryState(remember=None if corrected is None else corrected.__contains__)
-    chain: list[bytes] = []
-    frontier = MerkleFrontier()
-    index = 0
-    last_recorded: datetime | None = None
-    note: str | None = None
-    for raw in iterator:
-        line = raw.rstrip(b"\n")
-        if not line:
-            continue
-        if note is not None:
-            raise errors.VerificationFailed("lines follow the checkpoint", index=index)
-        value = _json_line(line, "a record", index)
-        if isinstance(value, dict) and set(value) == {"checkpoint"}:
-            note = value["checkpoint"]
-            continue
-        last_recorded = _check_record(value, line, index, last_recorded, origin, state, signatures)
-        if index == 0 or value["envelope"]["type"] == ROTATED:
-            chain.append(_key_in_force(state))
-        frontier.append(leaf_hash(line))
-        index += 1
-        if index in checkpoints_kept and frontier.root() != checkpoints_kept[index]:
+    chain = _Chain(origin, verifier_key, checkpoint_public_key, checkpoints_kept, corrected, progress)
+    chain.kept_to_check = signed_by_another_key
+    signatures = SignatureChecks(jobs)
+    try:
+        for position, bundle in enumerate([*bases, lines]):
+            chain.verify(bundle, signatures, base=position < len(bases))
+    except errors.VerificationFailed as exc:
+        bad = signatures.first_failure()
+        if bad is not None and (exc.index is None or bad[0] <= exc.index):  # a bad signature explains the rest
+            raise errors.VerificationFailed(bad[1], index=bad[0]) from None
+        raise
+    finally:
+        signatures.close()
+    return chain.report()
+
+
+class _Chain:
+    """The verification of one bundle after another, each continuing the state of those before."""
+
+    def __init__(
+        self,
+        origin: str,
+        verifier_key: str,
+        checkpoint_public_key: bytes,
+        kept: dict[int, bytes],
+        corrected: set[int] | None,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.origin, self.verifier_key, self.checkpoint_public_key = origin, verifier_key, checkpoint_public_key
+        self.kept, self.progress = kept, progress
+        self.state = MemoryState(remember=None if corrected is None else corrected.__contains__)
+        self.frontier = MerkleFrontier()
+        self.start: int | None = None  # the first index of the first bundle
+        self.size = 0  # entries verified so far, i.e. the next index
+        self.last_recorded: datetime | None = None
+        self.root = EMPTY_ROOT
+        self.bundles = 0
+        #: The checkpoint keys in force one after another (genesis, then each rotation), when stateful.
+        self.keys: list[bytes] = []
+        self.kept_to_check: list[str] = []
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the state before the next entry is known (the chain starts at index 0)."""
+        return self.start == 0
+
+    def verify(self, lines: Iterable[bytes], signatures: SignatureChecks, *, base: bool) -> None:
+        what = "a base bundle" if base else "the bundle"
+        iterator = iter(lines)
+        head = _json_line(next(iterator, b"").rstrip(b"\n"), f"the manifest of {what}", None)
+        if not isinstance(head, dict) or head.get("format") != FORMAT:
+            raise errors.VerificationFailed(f"{what} is not a {FORMAT} bundle")
+        start, hashes = self._range_of(head, what)
+        if self.start is None:
+            self.start, self.size = start, start
+            self.frontier = MerkleFrontier(start, hashes)
+            self.root = self.frontier.root()
+            if start in self.kept and self.root != self.kept[start]:
+                raise errors.VerificationFailed(
+                    f"the frontier of the first {start} entries does not hash to the checkpoint kept at that size: the log forked or was rewritten"
+                )
+        elif start != self.size:
             raise errors.VerificationFailed(
-                f"the first {index} entries no longer hash to the checkpoint kept at that size: the log forked or was rewritten",
-                index=index - 1,
+                f"{what} starts at index {start}, but the bundles before it end at {self.size}: give the base that ends where it starts"
             )
-        if progress and index % 1000 == 0:
-            progress(index)
-    if note is None:
-        raise errors.VerificationFailed("the bundle ends without its checkpoint", index=index)
-    bad = signatures.first_failure()
-    if bad is not None:
-        raise errors.VerificationFailed("invalid-signature: the signature does not verify", index=bad)
-    beyond = [size for size in checkpoints_kept if size > index]
-    if beyond:
-        raise errors.VerificationFailed(f"the bundle holds {index} entries, fewer than a kept checkpoint's {max(beyond)}: the log shrank")
-    if checkpoint_public_key not in chain:
-        raise errors.VerificationFailed(
-            "the pinned verifier key is neither the genesis entry's checkpoint key nor one the log rotated to"
+        elif hashes != self.frontier.hashes():
+            raise errors.VerificationFailed(
+                f"{what} does not extend its base: its frontier at {start} entries is not the base's (root "
+                f"{_fold(start, hashes).hex()}, the base's {self.root.hex()}): a wrong base, or the log forked or was rewritten"
+            )
+        self.bundles += 1
+        note = self._records(iterator, signatures)
+        self._close(note, signatures, what)
+
+    def _range_of(self, head: dict[str, Any], what: str) -> tuple[int, list[bytes]]:
+        start = head.get("from", 0)
+        if type(start) is not int or start < 0:
+            raise errors.VerificationFailed(f"the manifest of {what}: from must be an entry count, not {start!r}")
+        if start == 0:
+            if "frontier" in head:
+                raise errors.VerificationFailed(f"the manifest of {what}: a bundle from index 0 has no frontier")
+            return 0, []
+        encoded = head.get("frontier")
+        if not isinstance(encoded, list):
+            raise errors.VerificationFailed(f"the manifest of {what}: a range from {start} needs its frontier")
+        try:
+            hashes = [b64decode(h, field="frontier", length=32) for h in encoded]
+            MerkleFrontier(start, hashes)
+        except (errors.LedgerError, ValueError) as exc:
+            raise errors.VerificationFailed(f"the manifest of {what}: not the frontier of {start} entries ({exc})") from None
+        return start, hashes
+
+    def _records(self, iterator: Iterator[bytes], signatures: SignatureChecks) -> str | None:
+        """Check each record line up to the checkpoint line; the checkpoint note (None if missing)."""
+        index, frontier, kept, progress = self.size, self.frontier, self.kept, self.progress
+        append, state, stateful = frontier.append, self.state, self.stateful
+        last_recorded = self.last_recorded
+        note: str | None = None
+        try:
+            for raw in iterator:
+                line = raw.rstrip(b"\n")
+                if not line:
+                    continue
+                if note is not None:
+                    raise errors.VerificationFailed("lines follow the checkpoint", index=index)
+                if line.startswith(b'{"checkpoint":'):
+                    value = _json_line(line, "the checkpoint line", index)
+                    if isinstance(value, dict) and set(value) == {"checkpoint"}:
+                        note = value["checkpoint"]
+                        continue
+                try:
+                    record = _canonical_record(line)
+                except _NotCanonical as exc:
+                    raise errors.VerificationFailed(str(exc), index=index) from None
+                except ValueError as exc:
+                    raise errors.VerificationFailed(f"a record is not JSON: {exc}", index=index) from None
+                if type(record) is not dict or record.keys() != _RECORD_FIELDS:
+                    raise errors.VerificationFailed("not a log record", index=index)
+                if type(record["index"]) is not int or record["index"] != index:
+                    raise errors.VerificationFailed(
+                        f"the record says index {record['index']}: an entry is missing, repeated or out of order", index=index
+                    )
+                try:
+                    recorded_at = parse_time(record["recorded_at"], field="recorded_at")
+                except errors.LedgerError as exc:
+                    raise errors.VerificationFailed(exc.detail, index=index) from None
+                if last_recorded is not None and recorded_at < last_recorded:
+                    raise errors.VerificationFailed("recorded_at goes back in time", index=index)
+                last_recorded = recorded_at
+                if stateful:
+                    self._check_entry(record, line, index, state, signatures)
+                else:
+                    _check_alone(record, index)
+                append(leaf_hash(line))
+                index += 1
+                if index in kept and frontier.root() != kept[index]:
+                    raise errors.VerificationFailed(
+                        f"the first {index} entries no longer hash to the checkpoint kept at that size: the log forked or was rewritten",
+                        index=index - 1,
+                    )
+                if progress and index % 1000 == 0:
+                    progress(index - (self.start or 0))
+        finally:
+            self.size, self.last_recorded = index, last_recorded
+        return note
+
+    def _check_entry(self, record: dict[str, Any], line: bytes, index: int, state: MemoryState, signatures: SignatureChecks) -> None:
+        envelope = record["envelope"]
+        try:
+            if index == 0:
+                _check_genesis(envelope, self.origin)
+                public_key = b64decode(envelope["payload"]["operator"]["public_key"], field="public_key", length=32)
+            else:
+                key = state.get(PartyKey, envelope.get("key"))
+                if key is None or key.party_id != envelope.get("signer"):
+                    raise errors.VerificationFailed(
+                        f"signed with key {envelope.get('key')}, which the log had not registered to {envelope.get('signer')!r}", index=index
+                    )
+                public_key = key.public_key
+            signature = record["signature"]
+            if type(signature) is not str:
+                raise errors.VerificationFailed("invalid-signature: must be a base64 string", index=index)
+            # The line is canonical (checked above), so the envelope's canonical bytes, which the party
+            # signed, sit between '{"envelope":' and the last ',"index":'; no need to encode them again.
+            signatures.check(index, line[12 : line.rindex(b',"index":')], signature, public_key)
+            replay_record(state, record, trusted=True)
+            if index == 0 or envelope["type"] == ROTATED:
+                current = state.get(LogSigningKey, CHECKPOINT_KEY_NAME)
+                assert current is not None  # the genesis entry, replayed, put one in force
+                self.keys.append(current.public_key)
+        except errors.VerificationFailed:
+            raise
+        except errors.LedgerError as exc:
+            raise errors.VerificationFailed(f"{exc.code}: {exc.detail}", index=index) from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise errors.VerificationFailed(f"malformed envelope ({exc!r})", index=index) from None
+
+    def _close(self, note: str | None, signatures: SignatureChecks, what: str) -> None:
+        size = self.size
+        if note is None:
+            raise errors.VerificationFailed(f"{what} ends without its checkpoint", index=size)
+        bad = signatures.first_failure()
+        if bad is not None:
+            raise errors.VerificationFailed(bad[1], index=bad[0])
+        checkpoint = self._verify_note(note, "checkpoint")
+        if checkpoint.tree_size != size:
+            raise errors.VerificationFailed(
+                f"the checkpoint covers {checkpoint.tree_size} entries, {what} ends at {size}", index=min(size, checkpoint.tree_size)
+            )
+        root = self.frontier.root()
+        if root != checkpoint.root_hash:
+            raise errors.VerificationFailed(
+                f"the entries hash to a root other than the signed checkpoint's at tree size {size}: the log was rewritten"
+            )
+        self.root = root
+
+    def _verify_note(self, note: str, what: str) -> Checkpoint:
+        """Verify a checkpoint note: with the log's key chain (the latest key first) when it is known
+        (``report`` then requires the pinned key to be one of them), else with the pinned key alone."""
+        candidates = self.keys[::-1] if self.stateful else [self.checkpoint_public_key]
+        failure: errors.InvalidCheckpoint | None = None
+        for key in candidates:
+            try:
+                return verify_checkpoint(note, verifier_key_of(self.origin, key))
+            except errors.InvalidCheckpoint as exc:
+                failure = failure or exc
+        assert failure is not None
+        raise errors.VerificationFailed(f"{what}: {failure.detail}") from None
+
+    def report(self) -> VerificationReport:
+        start = self.start or 0
+        if self.stateful and self.checkpoint_public_key not in self.keys:
+            raise errors.VerificationFailed(
+                "the pinned verifier key is neither the genesis entry's checkpoint key nor one the log rotated to"
+            )
+        for note_kept in self.kept_to_check:
+            self._verify_note(note_kept, "a kept checkpoint")
+        beyond = [size for size in self.kept if size > self.size]
+        if beyond:
+            raise errors.VerificationFailed(
+                f"the bundle holds {self.size} entries, fewer than a kept checkpoint's {max(beyond)}: the log shrank"
+            )
+        not_checked = []
+        if start:
+            not_checked += [
+                f"signatures: the keys registered before index {start} are unknown without the bundle of the entries before it (--base)",
+                f"domain rules: the state before index {start} is unknown without the bundle of the entries before it (--base)",
+            ]
+            earlier = sorted(size for size in self.kept if size < start)
+            if earlier:
+                not_checked.append(f"kept checkpoints at tree sizes {', '.join(map(str, earlier))}, before the range")
+        if self.progress:
+            self.progress(self.size - start)
+        return VerificationReport(
+            self.origin, self.size, self.root, self.size - start, self.last_recorded, self.state, start, not_checked, tuple(self.keys)
         )
-    for note_kept in signed_by_another_key:
-        _verify_with_chain(note_kept, origin, chain, "a kept checkpoint")
-    checkpoint = _verify_with_chain(note, origin, chain, "checkpoint")
-    if checkpoint.tree_size != index:
-        raise errors.VerificationFailed(f"the checkpoint covers {checkpoint.tree_size} entries, the bundle holds {index}", index=min(index, checkpoint.tree_size))
-    root = frontier.root()
-    if root != checkpoint.root_hash:
-        raise errors.VerificationFailed(
-            f"the entries hash to a root other than the signed checkpoint's at tree size {index}: the log was rewritten"
-        )
-    if progress:
-        progress(index)
-    return VerificationReport(origin, index, root, index, last_recorded, state, tuple(chain))
 
 
-def _key_in_force(state: MemoryState) -> bytes:
-    current = state.get(LogSigningKey, CHECKPOINT_KEY_NAME)
-    assert current is not None  # the genesis entry, replayed, put one in force
-    return current.public_key
+def _fold(size: int, hashes: Sequence[bytes]) -> bytes:
+    try:
+        return MerkleFrontier(size, hashes).root()
+    except ValueError:
+        return b""
+
+
+def _check_alone(record: dict[str, Any], index: int) -> None:
+    """What an entry's own bytes can show without the log before it: its envelope's shape, its type, and
+    its payload against the type's schema (signatures and rules need the keys and state before it)."""
+    envelope = record["envelope"]
+    try:
+        if type(envelope) is not dict:
+            raise errors.InvalidInput("envelope must be an object", field="envelope")
+        if type(record["signature"]) is not str:
+            raise errors.InvalidInput("signature must be a base64 string", field="signature")
+        name, _, _, _, _, payload = check_envelope(envelope)
+        kind = ENTRY_TYPES.get(name) or entry_type(name)
+        if kind.name == GENESIS:
+            raise errors.RuleViolation("a genesis entry may stand only at index 0", field="envelope.type", rule="genesis-not-first")
+        load_payload(kind.schema, payload)
+    except errors.LedgerError as exc:
+        raise errors.VerificationFailed(f"{exc.code}: {exc.detail}", index=index) from None
 
 
 def _unverified_checkpoint(note: str, failure: errors.InvalidCheckpoint) -> Checkpoint:
-    """The size and root a note states, before its signature is checked (it is, later)."""
+    """The size and root a note states, before its signature is checked (it is, once the key chain is known)."""
     body, separator, _ = note.partition("\n\n")
     try:
         if not separator:
@@ -274,71 +628,6 @@ def _unverified_checkpoint(note: str, failure: errors.InvalidCheckpoint) -> Chec
         return parse_checkpoint_body(body + "\n")
     except errors.InvalidCheckpoint as exc:
         raise errors.VerificationFailed(f"a kept checkpoint does not verify: {exc.detail}") from None
-
-
-def _verify_with_chain(note: str, origin: str, chain: Sequence[bytes], what: str) -> Checkpoint:
-    """Verify ``note`` against the checkpoint keys of the chain, the latest first (a prefix exported
-    after a rotation is signed by the key in force when it was exported)."""
-    failure: errors.InvalidCheckpoint | None = None
-    for key in reversed(chain):
-        try:
-            return verify_checkpoint(note, verifier_key_of(origin, key))
-        except errors.InvalidCheckpoint as exc:
-            failure = failure or exc
-    assert failure is not None
-    raise errors.VerificationFailed(f"{what}: {failure.detail}") from None
-
-
-def _check_record(
-    record: Any,
-    line: bytes,
-    index: int,
-    last_recorded: datetime | None,
-    origin: str,
-    state: MemoryState,
-    signatures: SignatureChecks,
-) -> datetime:
-    def fail(reason: str) -> errors.VerificationFailed:
-        return errors.VerificationFailed(reason, index=index)
-
-    if not isinstance(record, dict) or set(record) != {"index", "recorded_at", "envelope", "signature"}:
-        raise fail("not a log record")
-    if record["index"] != index:
-        raise fail(f"the record says index {record['index']}: an entry is missing, repeated or out of order")
-    try:
-        if canonical_json(record) != line:
-            raise fail("the record's bytes are not its canonical form")
-        recorded_at = parse_timestamp(record["recorded_at"], field="recorded_at")
-    except errors.LedgerError as exc:
-        raise fail(exc.detail) from None
-    if last_recorded is not None and recorded_at < last_recorded:
-        raise fail("recorded_at goes back in time")
-    envelope = record["envelope"]
-    try:
-        if index == 0:
-            _check_genesis(envelope, origin)
-            public_key = b64decode(envelope["payload"]["operator"]["public_key"], field="public_key", length=32)
-        else:
-            key = state.get(PartyKey, envelope.get("key"))
-            if key is None or key.party_id != envelope.get("signer"):
-                raise fail(f"signed with key {envelope.get('key')}, which the log had not registered to {envelope.get('signer')!r}")
-            public_key = key.public_key
-        # The line is canonical (checked above), so the envelope's canonical bytes, which the party
-        # signed, sit between '{"envelope":' and the last ',"index":'; no need to encode them again.
-        envelope_bytes = line[len(b'{"envelope":') : line.rindex(b',"index":')]
-        try:
-            signature = b64decode(record["signature"], field="signature", length=64)
-        except errors.InvalidBase64 as exc:
-            raise fail(f"invalid-signature: {exc.detail}") from None
-        signatures.check(index, envelope_bytes, signature, public_key)
-        replay_record(state, record, trusted=True)
-    except errors.VerificationFailed:
-        raise
-    except errors.LedgerError as exc:
-        raise fail(f"{exc.code}: {exc.detail}") from None
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise fail(f"malformed envelope ({exc!r})") from None
-    return recorded_at
 
 
 def _check_genesis(envelope: Any, origin: str) -> None:
