@@ -57,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
         max_clock_skew=timedelta(seconds=config.max_clock_skew_seconds),
         max_batch_entries=config.max_batch_entries,
         reconciliation=Settings(financing_grace=timedelta(days=config.financing_grace_days)),
+        load_checkpoint_keys=lambda: [read_private_key_file(path, config.key_passphrase) for path in config.checkpoint_key_files()],
     )
     app.extensions["ledger"] = runtime
     app.extensions["ledger_config"] = config

@@ -110,6 +110,7 @@ def initialize(
     checkpoint_key, _ = _load_or_create_key(config.checkpoint_key_path, config.key_passphrase)
     operator_key, _ = _load_or_create_key(config.operator_key_path, config.key_passphrase)
     runtime.checkpoint_key = checkpoint_key
+    runtime.checkpoint_keyring[raw_public_key(checkpoint_key)] = checkpoint_key
     payload = {
         "origin": config.origin,
         "checkpoint_key": b64encode(raw_public_key(checkpoint_key)),
@@ -391,6 +392,52 @@ def tokens_revoke(token_id: str) -> None:
     click.echo(f"revoked {token_id}")
 
 
+@commands.group("checkpoint-key")
+def checkpoint_key() -> None:
+    """Rotate the key that signs checkpoints and reports (run on the server)."""
+
+
+@checkpoint_key.command("rotate")
+@click.option("--admin-id", default="operator", show_default=True, help="Admin party that signs the rotation entry.")
+@click.option("--admin-key", "admin_key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Its key file (default: keys/operator.pem).")
+@with_appcontext
+def checkpoint_key_rotate(admin_id: str, admin_key_path: Path | None) -> None:
+    """Generate a new checkpoint key and append checkpoint.key.rotated, endorsed by the key in force.
+
+    The new key becomes keys/checkpoint.pem and the old one is kept as keys/checkpoint-<hash>.pem
+    (prefix exports and as-of reports are still signed by the key in force at their size). Every
+    server sharing the database must hold the new file: servers that do not refuse writes.
+    """
+    from ledger.crypto.checkpoint import note_key_hash, verifier_key
+    from ledger.crypto.signing import generate_private_key, write_private_key_file
+    from ledger.services.checkpoint_keys import rotate_checkpoint_key
+
+    runtime = current_app.extensions["ledger"]
+    config = current_app.extensions["ledger_config"]
+    try:
+        admin_key = read_private_key_file(admin_key_path or config.operator_key_path, config.key_passphrase)
+        new_key = generate_private_key()
+        origin = config.origin
+        with runtime.uow_factory() as uow:
+            origin = runtime.identity(uow).origin
+        staged = config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(new_key)).hex()}.pem"
+        write_private_key_file(staged, new_key, config.key_passphrase)
+    except errors.LedgerError as exc:
+        _fail(exc.detail)
+    try:
+        receipt = rotate_checkpoint_key(runtime, admin_id=admin_id, admin_key=admin_key, new_key=new_key)
+    except errors.LedgerError as exc:
+        staged.unlink()
+        _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
+    current = config.checkpoint_key_path
+    if current.exists():
+        old = read_private_key_file(current, config.key_passphrase)
+        current.rename(config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(old)).hex()}.pem")
+    staged.rename(current)
+    click.echo(f"checkpoint key rotated at index {receipt.index}; checkpoints from tree size {receipt.index + 1} on are signed by")
+    click.echo(f"  {verifier_key(origin, raw_public_key(new_key))}")
+
+
 @commands.group("keys")
 def keys() -> None:
     """Ed25519 key files (PKCS#8 PEM, mode 0600)."""
@@ -525,16 +572,26 @@ def prove(url: str, verifier_key: str, receipt: str, token: str | None) -> None:
 def witness_command(url: str, state: Path, verifier_key: str | None, token: str | None) -> None:
     """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
     rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
+    from ledger.domain.types.checkpoint_keys import ROTATED
     from ledger.verify.witness import pinned_key, witness
 
     client = LedgerClient(url, token=token)
     try:
         key = pinned_key(state, verifier_key)
-        outcome = witness(state, key, client.checkpoint, lambda first, second: client.consistency_proof(first, second)["proof"])
+        outcome = witness(
+            state,
+            key,
+            client.checkpoint,
+            lambda first, second: client.consistency_proof(first, second)["proof"],
+            fetch_rotations=lambda: client.records(ROTATED),
+            fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
+        )
     except errors.LedgerError as exc:
         _fail(f"WITNESS ALARM: {exc.detail}")
     except ClientError as exc:
         _fail(str(exc), as_json=True, problem=exc.problem)
+    if outcome.rotated_to:
+        click.secho(f"the log rotated its checkpoint key; now pinned: {outcome.rotated_to}", fg="yellow")
     before = outcome.previous.tree_size if outcome.previous else "nothing"
     click.echo(f"OK: tree size {outcome.current.tree_size} extends {before}")
 

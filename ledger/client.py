@@ -88,6 +88,18 @@ class LedgerClient:
         result: dict[str, Any] = self._json("GET", f"/v1/entries/{index}")
         return result
 
+    def records(self, entry_type: str) -> list[dict[str, Any]]:
+        """Every record of ``entry_type`` the token may read, in index order (all pages)."""
+        found: list[dict[str, Any]] = []
+        after: int | None = None
+        while True:
+            query = f"/v1/entries?type={entry_type}&limit=1000" + (f"&after={after}" if after is not None else "")
+            page = self._json("GET", query)
+            found.extend(item["record"] for item in page["items"])
+            after = page["next"]
+            if after is None:
+                return found
+
     def inclusion_proof(self, index: int, tree_size: int) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", f"/v1/entries/{index}/inclusion-proof?tree_size={tree_size}")
         return result

@@ -63,6 +63,10 @@ class Config:
     def checkpoint_key_path(self) -> Path:
         return self.keys_dir / "checkpoint.pem"
 
+    def checkpoint_key_files(self) -> list[Path]:
+        """The checkpoint key in force (``checkpoint.pem``) and those rotated to or from (``checkpoint-<hash>.pem``)."""
+        return sorted(self.keys_dir.glob("checkpoint*.pem"))
+
     @property
     def operator_key_path(self) -> Path:
         return self.keys_dir / "operator.pem"

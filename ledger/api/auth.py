@@ -133,14 +133,15 @@ def require_signers(signers: Mapping[str, str]) -> None:
             raise errors.TokenPartyMismatch(f"the token is {party!r}'s but the envelope is signed by {signer!r}", field=field)
 
 
-def entry_signer_scope() -> str | None:
-    """None when the principal may see every log record, else the party whose records it may see."""
+def entry_signer_scope(entry_type: str | None = None) -> str | None:
+    """None when the principal may see every log record (of ``entry_type``), else the party whose
+    records it may see."""
     who = principal()
-    return None if who.reads_everything else who.party_id
+    return None if who.reads_everything or entry_type in access.PUBLIC_RECORD_TYPES else who.party_id
 
 
-def require_record_access(signer: str) -> None:
-    if not access.may_read_record(principal(), signer):
+def require_record_access(signer: str, entry_type: str) -> None:
+    if not access.may_read_record(principal(), signer, entry_type):
         raise errors.Forbidden("this record was signed by another party; only its signer and full readers may read it")
 
 

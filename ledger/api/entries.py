@@ -54,8 +54,8 @@ class Entries(MethodView):
     @blp.arguments(schemas.EntryQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, schemas.EntryPageSchema)
     def get(self, after: int | None, before: int | None, limit: int | None, type: str | None, signer: str | None) -> dict[str, Any]:
-        """List entries in index order, with a cursor (parties other than full readers: their own)"""
-        scope = auth.entry_signer_scope()
+        """List entries in index order, with a cursor (parties other than full readers: their own, and the registry's)"""
+        scope = auth.entry_signer_scope(type)
         if scope is not None:
             if signer not in (None, scope):
                 raise errors.Forbidden(f"you may list only the records you signed (signer={scope!r})", field="signer")
@@ -92,7 +92,7 @@ class Entry(MethodView):
     def get(self, index: int) -> dict[str, Any]:
         """Read one entry and its leaf hash (its signer's and full readers' only)"""
         entry = reads.get_entry(runtime(), index)
-        auth.require_record_access(entry.signer)
+        auth.require_record_access(entry.signer, entry.entry_type)
         return entry_view(entry)
 
 

@@ -249,3 +249,12 @@ def verify_checkpoint(note: str, verifier_key: str) -> Checkpoint:
         raise InvalidCheckpoint("checkpoint origin does not match the verifier key name")
     return checkpoint
 
+
+
+ROTATION_STATEMENT = "greenledger/checkpoint-key-rotation/v1"
+
+
+def rotation_statement(origin: str, previous_key: bytes, new_key: bytes) -> bytes:
+    """The bytes both keys of a checkpoint-key rotation sign: the old one to endorse the new one, the
+    new one to show it is held. Bound to the log's origin, so it cannot be replayed on another log."""
+    return f"{ROTATION_STATEMENT}\n{origin}\n{b64encode(previous_key)}\n{b64encode(new_key)}\n".encode()

@@ -6,7 +6,7 @@ park's projects; a verifier what it verified. The registry, parks, projects, rew
 their disbursements, credit blocks, proofs, checkpoints and the aggregate reports (programme summary,
 park and reward-programme reports) are readable by any authenticated party: they are public funds and
 the public record the programme exists to show. Log records themselves carry loan details, so parties
-other than full readers see only the records they signed.
+other than full readers see only the records they signed, and those of the public registry.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from ledger.domain import roles
 
 FULL_READERS = frozenset({roles.ADMIN, roles.AUDITOR, roles.DEPARTMENT})
+
+#: Records of the public registry: who takes part, with which keys, and the log's own keys. Anyone
+#: who verifies signatures or follows a checkpoint key rotation needs them.
+PUBLIC_RECORD_TYPES = frozenset({"ledger.genesis", "party.registered", "key.added", "key.revoked", "checkpoint.key.rotated"})
 
 #: Reports that only show aggregates over many parties.
 AGGREGATE_REPORTS = frozenset({"summary", "park", "reward-program"})
@@ -51,9 +55,9 @@ def may_read_report(principal: Principal, kind: str, subject: str | None, *, par
     return False
 
 
-def may_read_record(principal: Principal, signer: str) -> bool:
-    """Whether ``principal`` may read a log record signed by ``signer``."""
-    return principal.reads_everything or signer == principal.party_id
+def may_read_record(principal: Principal, signer: str, entry_type: str) -> bool:
+    """Whether ``principal`` may read a log record of ``entry_type`` signed by ``signer``."""
+    return principal.reads_everything or signer == principal.party_id or entry_type in PUBLIC_RECORD_TYPES
 
 
 def may_read_loan(principal: Principal, lender: str, *, park_operator: str | None) -> bool:

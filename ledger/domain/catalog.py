@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger import errors
 from ledger.domain.rules import EntryType
 from ledger.domain.types import (
+    checkpoint_keys,
     corrections,
     credits,
     loans,
@@ -31,6 +32,7 @@ ENTRY_TYPES: dict[str, EntryType] = {
     t.name: t
     for t in (
         *registry.TYPES,
+        *checkpoint_keys.TYPES,
         *parks.TYPES,
         *loans.TYPES,
         *reductions.TYPES,

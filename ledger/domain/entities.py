@@ -251,6 +251,22 @@ class Correction(Entity):
     corrected_index: int
 
 
+@dataclass(frozen=True)
+class LogSigningKey(Entity):
+    """The key that signs the log's checkpoints and reports: the genesis key, until a rotation."""
+
+    TABLE: ClassVar[str] = "log_signing_key"
+    KEY: ClassVar[str] = "name"
+
+    name: str  # always CHECKPOINT_KEY_NAME: one row, the key in force
+    origin: str
+    public_key: bytes
+    since_index: int  # the entry that put it in force (0: genesis)
+
+
+CHECKPOINT_KEY_NAME = "checkpoint"
+
+
 ENTITY_KINDS: tuple[type[Entity], ...] = (
     Party,
     PartyKey,
@@ -263,4 +279,5 @@ ENTITY_KINDS: tuple[type[Entity], ...] = (
     RewardDisbursement,
     CreditBlock,
     Correction,
+    LogSigningKey,
 )

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from ledger import errors
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import key_id, verify_envelope
@@ -309,7 +311,8 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
         known_nodes: dict[tuple[int, int], bytes] = {}
         if next_index > head.size:
             fresh = [p.submission for _, _, pending in accepted for p in pending]
-            new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, fresh)
+            signing_key = runtime.signing_key(runtime.checkpoint_public_key(state, identity))
+            new_entries, known_nodes, checkpoint = _append(runtime, uow, identity.origin, signing_key, head, fresh)
             state.flush(uow.projections)
             uow.commit()
         else:
@@ -342,17 +345,22 @@ def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:
             raise errors.LedgerAlreadyInitialized(f"the log already holds {head.size} entries")
         state = StagedState.over_database(uow.projections, uow.log)
         apply_entry(state, EntryContext.of(0, p.submission, p.payload), p.submission.payload)
-        new_entries, known_nodes, checkpoint = _append(runtime, uow, identity, head, [p.submission])
+        signing_key = runtime.signing_key(identity.checkpoint_public_key)
+        new_entries, known_nodes, checkpoint = _append(runtime, uow, identity.origin, signing_key, head, [p.submission])
         state.flush(uow.projections)
         uow.commit()
         return _receipts(uow, new_entries, checkpoint, known_nodes)[0]
 
 
 def _append(
-    runtime: LedgerRuntime, uow: UnitOfWork, identity: LogIdentity, head: LogHead, submissions: Sequence[Submission]
+    runtime: LedgerRuntime,
+    uow: UnitOfWork,
+    origin: str,
+    signing_key: Ed25519PrivateKey,
+    head: LogHead,
+    submissions: Sequence[Submission],
 ) -> tuple[list[StoredEntry], dict[tuple[int, int], bytes], StoredCheckpoint]:
     """Under the lock: number the entries, hash them into the tree, sign one checkpoint, insert."""
-    signing_key = runtime.signing_key(identity)
     now = runtime.clock.now()
     # recorded_at never decreases with the index, even if the clock steps back.
     recorded_at = max(now, head.last_recorded_at) if head.last_recorded_at else now
@@ -378,7 +386,7 @@ def _append(
     known = {**frontier, **{(lv, ix): h for lv, ix, h in nodes}}
     size = head.size + len(new_entries)
     root = merkle.root_from_nodes(size, lambda lv, ix: known[(lv, ix)])
-    note = sign_checkpoint(Checkpoint(identity.origin, size, root), signing_key)
+    note = sign_checkpoint(Checkpoint(origin, size, root), signing_key)
     checkpoint = StoredCheckpoint(tree_size=size, root_hash=root, note=note, created_at=now)
     uow.log.add(new_entries, nodes, checkpoint)
     return new_entries, known, checkpoint

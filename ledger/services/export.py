@@ -28,12 +28,13 @@ def export_bundle(runtime: LedgerRuntime, *, tree_size: int | None = None, progr
         assert latest is not None  # identity() found the genesis entry
         size = latest.tree_size if tree_size is None else tree_size
         check_tree_size(size, latest.tree_size, "tree_size")
+        signer = runtime.identity_at(uow, size)
         if size == latest.tree_size:
             note = latest.note
         else:
             root = range_hashes(uow.log, [(0, size)])[0]
-            note = sign_checkpoint(Checkpoint(identity.origin, size, root), runtime.signing_key(identity))
-        yield manifest(identity.origin, size, identity.verifier_key) + b"\n"
+            note = sign_checkpoint(Checkpoint(identity.origin, size, root), runtime.signing_key(signer.checkpoint_public_key))
+        yield manifest(identity.origin, size, signer.verifier_key) + b"\n"
         done = 0
         for entries in log_chunks(uow.log, size, CHUNK):
             for entry in entries:

@@ -89,7 +89,7 @@ class LogInfo:
 
 def log_info(runtime: LedgerRuntime) -> LogInfo:
     with runtime.uow_factory() as uow:
-        return LogInfo(runtime.identity(uow), uow.log.size())
+        return LogInfo(runtime.current_identity(uow), uow.log.size())
 
 
 E = TypeVar("E", bound=Entity)

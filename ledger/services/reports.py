@@ -92,7 +92,9 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
         assert last is not None
         as_of = last.recorded_at
         report = reports.build(kind, source, subject, as_of, runtime.reconciliation)
+        # Signed like the checkpoint of that size: by the key in force then.
+        signing_key = runtime.signing_key(runtime.identity_at(uow, size).checkpoint_public_key)
     body = reports.signed_body(report, origin=identity.origin, tree_size=size, root_hash=root, as_of=as_of, settings=runtime.reconciliation)
-    signature = runtime.signing_key(identity).sign(canonical_json(body))
+    signature = signing_key.sign(canonical_json(body))
     return SignedReport(body, signature, report)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -13,6 +13,9 @@ from ledger.crypto.canonical import b64decode
 from ledger.crypto.checkpoint import verifier_key
 from ledger.crypto.signing import raw_public_key
 from ledger.domain.catalog import GENESIS
+from ledger.domain.entities import CHECKPOINT_KEY_NAME, LogSigningKey
+from ledger.domain.types.checkpoint_keys import ROTATED
+from ledger.domain.state import LedgerState
 from ledger.reconciliation.exceptions import Settings
 from ledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -44,11 +47,17 @@ class LedgerRuntime:
     reconciliation: Settings = field(default_factory=Settings)
     #: key id -> (party id, public key) of registered keys; a key id never changes its key.
     public_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    #: Re-reads every checkpoint key file this server holds (after a rotation elsewhere).
+    load_checkpoint_keys: Callable[[], list[Ed25519PrivateKey]] | None = field(default=None, repr=False)
+    #: public key -> private key of the checkpoint keys this server holds.
+    checkpoint_keyring: dict[bytes, Ed25519PrivateKey] = field(default_factory=dict, repr=False)
     #: Recently authenticated API tokens (services.tokens).
     token_cache: Any = field(default=None, repr=False)
     _identity: LogIdentity | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.checkpoint_key is not None:
+            self.checkpoint_keyring.setdefault(raw_public_key(self.checkpoint_key), self.checkpoint_key)
         if self.token_cache is None:
             from ledger.services.tokens import TokenCache
 
@@ -72,13 +81,40 @@ class LedgerRuntime:
             )
         return self._identity
 
-    def signing_key(self, identity: LogIdentity) -> Ed25519PrivateKey:
-        """The checkpoint private key, checked against the public key the genesis entry pins.
+    @staticmethod
+    def checkpoint_public_key(state: LedgerState, identity: LogIdentity) -> bytes:
+        """The checkpoint key in force: the last rotation's, else the genesis entry's."""
+        found = state.get(LogSigningKey, CHECKPOINT_KEY_NAME)
+        return found.public_key if found is not None else identity.checkpoint_public_key
 
-        :raises ServiceUnavailable: when this server holds no key or a different one.
+    def signing_key(self, public_key: bytes) -> Ed25519PrivateKey:
+        """The private half of checkpoint key ``public_key``, from the keys this server holds; the key
+        files are read again once when it is missing (a rotation made by another process).
+
+        :raises ServiceUnavailable: when this server does not hold that key.
         """
-        if self.checkpoint_key is None:
-            raise errors.ServiceUnavailable("this server holds no checkpoint key and cannot accept writes")
-        if raw_public_key(self.checkpoint_key) != identity.checkpoint_public_key:
-            raise errors.ServiceUnavailable("the configured checkpoint key is not the one the genesis entry pins")
-        return self.checkpoint_key
+        if public_key not in self.checkpoint_keyring and self.load_checkpoint_keys is not None:
+            self.checkpoint_keyring.update({raw_public_key(k): k for k in self.load_checkpoint_keys()})
+        try:
+            return self.checkpoint_keyring[public_key]
+        except KeyError:
+            if not self.checkpoint_keyring:
+                raise errors.ServiceUnavailable("this server holds no checkpoint key and cannot accept writes") from None
+            raise errors.ServiceUnavailable("this server does not hold the checkpoint key in force; install its key file") from None
+
+    def current_identity(self, uow: UnitOfWork) -> LogIdentity:
+        """The origin and the checkpoint key in force (the genesis key until a rotation)."""
+        genesis = self.identity(uow)
+        found = uow.projections.get_many(LogSigningKey, [CHECKPOINT_KEY_NAME]).get(CHECKPOINT_KEY_NAME)
+        return genesis if found is None else LogIdentity(genesis.origin, found.public_key)
+
+    def identity_at(self, uow: UnitOfWork, tree_size: int) -> LogIdentity:
+        """The origin and the checkpoint key that signs checkpoints of ``tree_size`` entries: the key
+        the last rotation before that size put in force (checkpoints of a prefix are signed as the log
+        was then, so an auditor's key chain covers them)."""
+        genesis = self.identity(uow)
+        rotations = uow.log.list(after=None, before=tree_size, limit=1_000_000, entry_type=ROTATED, signer=None)
+        if not rotations:
+            return genesis
+        new_key = rotations[-1].record_json()["envelope"]["payload"]["new_key"]
+        return LogIdentity(genesis.origin, b64decode(new_key, field="new_key", length=32))

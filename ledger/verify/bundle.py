@@ -14,15 +14,17 @@ import json
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from ledger import errors
 from ledger.crypto.canonical import b64decode, canonical_json, parse_timestamp
-from ledger.crypto.checkpoint import parse_verifier_key, verify_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint_body, parse_verifier_key, verify_checkpoint
+from ledger.crypto.checkpoint import verifier_key as verifier_key_of
 from ledger.crypto.signing import verify_signature
 from ledger.domain.catalog import GENESIS
-from ledger.domain.entities import PartyKey
+from ledger.domain.entities import CHECKPOINT_KEY_NAME, LogSigningKey, PartyKey
 from ledger.domain.replay import replay_record
+from ledger.domain.types.checkpoint_keys import ROTATED
 from ledger.domain.state import MemoryState
 from ledger.merkle.hashing import EMPTY_ROOT, leaf_hash, node_hash
 
@@ -114,6 +116,11 @@ class VerificationReport:
     entries: int
     as_of: datetime | None  # recorded_at of the last entry
     state: MemoryState = field(repr=False)
+    #: The checkpoint keys the log has used, genesis first; each later one endorsed by the one before.
+    checkpoint_keys: tuple[bytes, ...] = ()
+
+    def verifier_keys(self) -> list[str]:
+        return [verifier_key_of(self.origin, key) for key in self.checkpoint_keys]
 
 
 def corrected_indices(lines: Iterable[bytes]) -> set[int]:
@@ -184,17 +191,21 @@ def _verify(
     if key_name != origin:
         raise errors.VerificationFailed(f"the verifier key is for {key_name!r}, not the pinned origin {origin!r}")
     checkpoints_kept: dict[int, bytes] = {}
+    # A kept checkpoint signed by an earlier or later key of the chain is checked once the chain is known.
+    signed_by_another_key: list[str] = []
     for note_kept in kept:
         try:
             old = verify_checkpoint(note_kept, verifier_key)
         except errors.InvalidCheckpoint as exc:
-            raise errors.VerificationFailed(f"a kept checkpoint does not verify: {exc.detail}") from None
+            old = _unverified_checkpoint(note_kept, exc)
+            signed_by_another_key.append(note_kept)
         checkpoints_kept[old.tree_size] = old.root_hash
     iterator = iter(lines)
     head = _json_line(next(iterator, b"").rstrip(b"\n"), "the manifest", None)
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         raise errors.VerificationFailed(f"not a {FORMAT} bundle")
     state = MemoryState(remember=None if corrected is None else corrected.__contains__)
+    chain: list[bytes] = []
     frontier = MerkleFrontier()
     index = 0
     last_recorded: datetime | None = None
@@ -209,7 +220,9 @@ def _verify(
         if isinstance(value, dict) and set(value) == {"checkpoint"}:
             note = value["checkpoint"]
             continue
-        last_recorded = _check_record(value, line, index, last_recorded, origin, checkpoint_public_key, state, signatures)
+        last_recorded = _check_record(value, line, index, last_recorded, origin, state, signatures)
+        if index == 0 or value["envelope"]["type"] == ROTATED:
+            chain.append(_key_in_force(state))
         frontier.append(leaf_hash(line))
         index += 1
         if index in checkpoints_kept and frontier.root() != checkpoints_kept[index]:
@@ -227,10 +240,13 @@ def _verify(
     beyond = [size for size in checkpoints_kept if size > index]
     if beyond:
         raise errors.VerificationFailed(f"the bundle holds {index} entries, fewer than a kept checkpoint's {max(beyond)}: the log shrank")
-    try:
-        checkpoint = verify_checkpoint(note, verifier_key)
-    except errors.InvalidCheckpoint as exc:
-        raise errors.VerificationFailed(f"checkpoint: {exc.detail}") from None
+    if checkpoint_public_key not in chain:
+        raise errors.VerificationFailed(
+            "the pinned verifier key is neither the genesis entry's checkpoint key nor one the log rotated to"
+        )
+    for note_kept in signed_by_another_key:
+        _verify_with_chain(note_kept, origin, chain, "a kept checkpoint")
+    checkpoint = _verify_with_chain(note, origin, chain, "checkpoint")
     if checkpoint.tree_size != index:
         raise errors.VerificationFailed(f"the checkpoint covers {checkpoint.tree_size} entries, the bundle holds {index}", index=min(index, checkpoint.tree_size))
     root = frontier.root()
@@ -240,7 +256,37 @@ def _verify(
         )
     if progress:
         progress(index)
-    return VerificationReport(origin, index, root, index, last_recorded, state)
+    return VerificationReport(origin, index, root, index, last_recorded, state, tuple(chain))
+
+
+def _key_in_force(state: MemoryState) -> bytes:
+    current = state.get(LogSigningKey, CHECKPOINT_KEY_NAME)
+    assert current is not None  # the genesis entry, replayed, put one in force
+    return current.public_key
+
+
+def _unverified_checkpoint(note: str, failure: errors.InvalidCheckpoint) -> Checkpoint:
+    """The size and root a note states, before its signature is checked (it is, later)."""
+    body, separator, _ = note.partition("\n\n")
+    try:
+        if not separator:
+            raise failure
+        return parse_checkpoint_body(body + "\n")
+    except errors.InvalidCheckpoint as exc:
+        raise errors.VerificationFailed(f"a kept checkpoint does not verify: {exc.detail}") from None
+
+
+def _verify_with_chain(note: str, origin: str, chain: Sequence[bytes], what: str) -> Checkpoint:
+    """Verify ``note`` against the checkpoint keys of the chain, the latest first (a prefix exported
+    after a rotation is signed by the key in force when it was exported)."""
+    failure: errors.InvalidCheckpoint | None = None
+    for key in reversed(chain):
+        try:
+            return verify_checkpoint(note, verifier_key_of(origin, key))
+        except errors.InvalidCheckpoint as exc:
+            failure = failure or exc
+    assert failure is not None
+    raise errors.VerificationFailed(f"{what}: {failure.detail}") from None
 
 
 def _check_record(
@@ -249,7 +295,6 @@ def _check_record(
     index: int,
     last_recorded: datetime | None,
     origin: str,
-    checkpoint_public_key: bytes,
     state: MemoryState,
     signatures: SignatureChecks,
 ) -> datetime:
@@ -271,7 +316,7 @@ def _check_record(
     envelope = record["envelope"]
     try:
         if index == 0:
-            _check_genesis(envelope, origin, checkpoint_public_key)
+            _check_genesis(envelope, origin)
             public_key = b64decode(envelope["payload"]["operator"]["public_key"], field="public_key", length=32)
         else:
             key = state.get(PartyKey, envelope.get("key"))
@@ -296,11 +341,9 @@ def _check_record(
     return recorded_at
 
 
-def _check_genesis(envelope: Any, origin: str, checkpoint_public_key: bytes) -> None:
+def _check_genesis(envelope: Any, origin: str) -> None:
     if not isinstance(envelope, dict) or envelope.get("type") != GENESIS:
         raise errors.VerificationFailed("the first entry is not the genesis entry", index=0)
     payload = envelope.get("payload", {})
     if payload.get("origin") != origin:
         raise errors.VerificationFailed(f"genesis names origin {payload.get('origin')!r}, not {origin!r}", index=0)
-    if b64decode(payload.get("checkpoint_key"), field="checkpoint_key", length=32) != checkpoint_public_key:
-        raise errors.VerificationFailed("genesis pins a checkpoint key other than the verifier key", index=0)

@@ -18,10 +18,18 @@ def check_report(signed: Mapping[str, Any], verified: VerificationReport, verifi
 
     :raises VerificationFailed: when the report is not the log's (its numbers or what it reflects differ).
     """
-    try:
-        body = verify_report(signed, verifier_key)
-    except errors.LedgerError as exc:
-        raise errors.VerificationFailed(f"report signature: {exc.detail}") from None
+    body = None
+    failure: errors.LedgerError | None = None
+    # Signed by the pinned key, or by any checkpoint key the verified log rotated through.
+    for key in [verifier_key, *reversed(verified.verifier_keys())]:
+        try:
+            body = verify_report(signed, key)
+            break
+        except errors.LedgerError as exc:
+            failure = failure or exc
+    if body is None:
+        assert failure is not None
+        raise errors.VerificationFailed(f"report signature: {failure.detail}") from None
     if body.get("tree_size") != verified.tree_size:
         raise errors.VerificationFailed(
             f"the report reflects tree size {body.get('tree_size')}; export the bundle at that size to recompute it"

@@ -114,3 +114,49 @@ def test_verify_catches_a_validly_signed_report_whose_numbers_are_not_the_logs(a
     result = runner.invoke(args=["ledger", "verify", str(bundle), "--origin", ORIGIN, "--key", VERIFIER_KEY, "--json", "--report", str(forged)])
     assert result.exit_code == 1
     assert "differs from its recomputation from the log in: figures" in json.loads(result.output.splitlines()[-1])["reason"]
+
+
+def test_the_witness_follows_a_checkpoint_key_rotation_made_from_the_command_line(app, client, sign, live_url, tmp_path):
+    from ledger.crypto.checkpoint import parse_verifier_key
+    from ledger.crypto.signing import raw_public_key, read_private_key_file, write_private_key_file
+    from tests.conftest import CHECKPOINT_KEY, OPERATOR_KEY
+
+    config = app.extensions["ledger_config"]
+    config.keys_dir.mkdir(parents=True, exist_ok=True)
+    write_private_key_file(config.checkpoint_key_path, CHECKPOINT_KEY)
+    write_private_key_file(config.operator_key_path, OPERATOR_KEY)
+    runner = CliRunner()
+    state = tmp_path / "witness"
+    assert runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state), "--key", VERIFIER_KEY]).exit_code == 0
+
+    rotated = app.test_cli_runner().invoke(args=["ledger", "checkpoint-key", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    new_key = read_private_key_file(config.checkpoint_key_path)
+    assert raw_public_key(new_key) != raw_public_key(CHECKPOINT_KEY)
+    retired = [p for p in config.checkpoint_key_files() if p != config.checkpoint_key_path]
+    assert [raw_public_key(read_private_key_file(p)) for p in retired] == [raw_public_key(CHECKPOINT_KEY)]
+    client.post("/v1/entries", json=sign("party.registered", party_payload("after-rotation", ["lender"])))
+
+    followed = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
+    assert followed.exit_code == 0, followed.output
+    assert "rotated its checkpoint key" in followed.output and "tree size 3 extends 1" in followed.output
+    pinned = (state / "verifier_key").read_text().strip()
+    assert parse_verifier_key(pinned)[2] == raw_public_key(new_key)
+    again = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
+    assert again.exit_code == 0 and "tree size 3 extends 3" in again.output
+
+
+def test_a_rotation_is_refused_when_the_admin_key_is_wrong(app, tmp_path):
+    from ledger.crypto.signing import write_private_key_file
+    from tests.conftest import CHECKPOINT_KEY
+    from tests.helpers import party_key
+
+    config = app.extensions["ledger_config"]
+    config.keys_dir.mkdir(parents=True, exist_ok=True)
+    write_private_key_file(config.checkpoint_key_path, CHECKPOINT_KEY)
+    wrong = tmp_path / "wrong.pem"
+    write_private_key_file(wrong, party_key("nobody"))
+    result = app.test_cli_runner().invoke(args=["ledger", "checkpoint-key", "rotate", "--admin-key", str(wrong)])
+    assert result.exit_code == 1 and "unknown-key" not in result.output and "error" in result.output
+    assert config.checkpoint_key_files() == [config.checkpoint_key_path]
+    assert app.test_client().get("/v1/log").get_json()["tree_size"] == 1

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from ledger import errors
 from ledger.crypto.signing import key_id as compute_key_id
 from ledger.domain import roles
-from ledger.domain.entities import Entity, Party, PartyKey
+from ledger.domain.entities import CHECKPOINT_KEY_NAME, Entity, LogSigningKey, Party, PartyKey
 from ledger.domain.fields import Base64Bytes, KeyId, PartyId
 from ledger.domain.payloads import StrictSchema, short_text, uscc
 from ledger.domain.rules import EntryContext, EntryType, require
@@ -76,7 +76,8 @@ def genesis_entities(ctx: EntryContext) -> list[Entity]:
     if ctx.key_id != compute_key_id(operator["public_key"]):
         raise errors.RuleViolation("genesis must be signed with the operator key it registers", field="envelope.key")
     party = Party(operator["party"], operator["legal_name"], operator["unified_social_credit_code"], (roles.ADMIN,), ctx.index)
-    return [party, PartyKey(ctx.key_id, party.party_id, operator["public_key"], ctx.index)]
+    signing_key = LogSigningKey(CHECKPOINT_KEY_NAME, ctx.payload["origin"], ctx.payload["checkpoint_key"], ctx.index)
+    return [party, PartyKey(ctx.key_id, party.party_id, operator["public_key"], ctx.index), signing_key]
 
 
 def _new_key(state: LedgerState, party_id: str, public_key: bytes, index: int) -> PartyKey:
