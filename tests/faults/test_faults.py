@@ -56,7 +56,7 @@ def test_sigkill_a_worker_during_twenty_concurrent_submitters(work_dir, database
         killed = []
         for threshold in (TOTAL // 10, TOTAL // 2):
             wait_for(lambda t=threshold: outcomes.acknowledged >= t, 120, f"{threshold} receipts")
-            victim = max(server.worker_pids())  # the youngest: after the first kill, its replacement
+            victim = max(server.worker_pids())  # the higher pid: after the first kill, usually its replacement
             os.kill(victim, signal.SIGKILL)
             killed.append((victim, outcomes.acknowledged))
             wait_for(lambda v=victim: v not in server.worker_pids() and len(server.worker_pids()) == 2, 120, "gunicorn to replace the worker")
