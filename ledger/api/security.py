@@ -56,7 +56,8 @@ def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter 
         default_limits=[rate_limit],
         storage_uri=storage_uri,
         headers_enabled=True,
-        strategy="moving-window",
+        # O(1) per request whatever the limit (the moving window keeps a timestamp per request).
+        strategy="sliding-window-counter",
     )
     limiter.request_filter(lambda: request.endpoint in UNLIMITED_ENDPOINTS)
     return limiter
