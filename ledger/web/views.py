@@ -284,8 +284,8 @@ def _indices(raw: str) -> list[int]:
 @bp.route("/ui/log/")
 def log() -> str:
     """Entries newest first, filtered by type and signer, or exactly the entries a figure names."""
-    scope = auth.entry_signer_scope()  # a party that is no full reader sees the records it signed
     entry_type = request.args.get("type") or None
+    scope = auth.entry_signer_scope(entry_type)  # a party that is no full reader sees the records it signed
     signer = scope or request.args.get("signer") or None
     before = request.args.get("before", "")
     listed = request.args.get("indices", "")
@@ -297,7 +297,7 @@ def log() -> str:
                 found = reads.get_entry(runtime(), index)
             except errors.EntryNotFound:
                 continue
-            if scope is None or found.signer == scope:
+            if access.may_read_record(auth.principal(), found.signer, found.entry_type):
                 items.append(found)
             else:
                 hidden += 1
@@ -324,7 +324,7 @@ def log() -> str:
 @bp.route("/ui/log/entries/<int:index>")
 def entry(index: int) -> str:
     stored = reads.get_entry(runtime(), index)
-    auth.require_record_access(stored.signer)
+    auth.require_record_access(stored.signer, stored.entry_type)
     record = stored.record_json()
     info = reads.log_info(runtime())
     return render_template(

@@ -249,7 +249,7 @@ async function checkHistory(box) {
     try {
       const note = parseNote(text);
       if (note.origin !== latest.origin) throw new Error(`the note is for ${note.origin}, not ${latest.origin}`);
-      if (await verifyNoteSignature(note, box.dataset.verifierKey) === false) throw new Error("its signature does not verify under the log's key");
+      if (await verifyNoteSignature(note, box.dataset.verifierKey) === false) throw new Error("its signature does not verify under the log's current key (a checkpoint signed before a key rotation is checked by `python -m ledger.verify`, which follows the key chain)");
       if (note.size > latest.size) throw new Error(`it is larger (${note.size}) than the latest checkpoint (${latest.size})`);
       const proof = await fetchJson(`${box.dataset.consistencyUrl}?first=${note.size}&second=${latest.size}`);
       if (!await verifyConsistency(note.size, latest.size, note.root, latest.root, proof.proof.map(b64decode))) {
