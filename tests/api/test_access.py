@@ -129,6 +129,7 @@ def test_every_route_answers_every_role_as_the_table_says(client, prog):
                 problem = response.get_json()
                 if response.content_type != "application/problem+json" or problem["status"] != status:
                     wrong.append(f"{method} {path} as {principal}: not a problem+json {status}")
+            response.close()  # a streamed export holds its request context until closed
         assert client.application.url_map.bind("localhost").match(path.partition("?")[0], method=method)[0] == endpoint
     assert not wrong, "\n".join(wrong)
     assert cells == len(MATRIX) * len(PRINCIPALS)
