@@ -28,7 +28,7 @@ from bench.append import _cpu_delta, _tree_size
 from bench.registry import Context, benchmark
 from bench.report import BenchResult, Figure
 from bench.reports import run_cli
-from bench.servers import HOST, ExternalDatabase, LedgerServer, _wait_postgres_gone, server_cpu, stop_postgres
+from bench.servers import HOST, ExternalDatabase, LedgerServer, server_cpu
 from bench.workload import Workload, receipts_in
 
 #: ``greenledger demo`` arguments per nominal log size (entries in the demo, the genesis entry not counted).
@@ -72,8 +72,7 @@ class DemoLogServer(LedgerServer):
         if not self.reused:
             super()._prepare(env)
             return
-        env["LEDGER_HOME"] = str(self.home)
-        env.pop("LEDGER_KEY_PASSPHRASE", None)
+        self._home_environment(env)
         if self.external is not None:
             env["DATABASE_URL"] = self.external.url
             self.info["database"] = f"database {self.external.name} on DATABASE_URL, kept from an earlier benchmark"
@@ -83,12 +82,7 @@ class DemoLogServer(LedgerServer):
 
     def _cleanup(self) -> None:
         try:
-            if self.external is None:
-                left = _wait_postgres_gone(self.pgdata)
-                self.info["postgres_left_running"] = left
-                if left:
-                    self.problems.append(f"PostgreSQL for {self.pgdata} still ran after serve exited (pids {left}); stopped it")
-                    stop_postgres(self.pgdata)
+            self._check_postgres_stopped()
         finally:
             if not self.keep:
                 _discard(self.home_root, self.external)
@@ -132,7 +126,7 @@ def fill(ctx: Context, server: LedgerServer, size: str, timeout: float) -> dict[
     args = demo_argv(size)
     load_s, output = run_cli(server, args, timeout=timeout, label=f"demo-{size}")
     loaded = re.search(r"(\d+) entries (loaded|already present)", output)
-    tree = _tree_size(server.port)
+    tree = _tree_size(server)
     entries = int(loaded.group(1)) if loaded else tree - 1
     ctx.say(f"demo {size}: {entries:,} entries in {load_s:.1f} s ({entries / load_s:,.0f}/s); log size {tree:,}")
     return {"args": args, "entries": entries, "tree_size": tree, "load_s": round(load_s, 2)}
@@ -142,7 +136,7 @@ def _measure_size(ctx: Context, result: BenchResult, server: LedgerServer, size:
     """Single-append (32 clients) then batch-append at the server's current log size."""
     p = ctx.params
     work = Workload()
-    work.register_signers(HOST, server.port, server.operator_key_path)
+    work.register_signers(server)
     warm = work.bodies(p["warmup_requests"])
     warm_batch = work.batch_bodies(1, 100)
     batches = work.batch_bodies(p["batches"], p["batch_size"])
@@ -152,11 +146,11 @@ def _measure_size(ctx: Context, result: BenchResult, server: LedgerServer, size:
     result.runs[f"{size}: single warm-up"] = warm_run.summary()
     count = p["max_requests"] or min(200_000, max(5_000, math.ceil(warm_run.throughput * p["duration"] * 2)))
     bodies = work.bodies(count)
-    size_before = _tree_size(server.port)
+    size_before = _tree_size(server)
     cpu0 = server_cpu(server)
     run = load.run_load(HOST, server.port, "/v1/entries", bodies, clients=p["clients"], duration=p["duration"], max_requests=p["max_requests"])
     cpu1 = server_cpu(server)
-    size_after = _tree_size(server.port)
+    size_after = _tree_size(server)
     result.runs[f"{size}: single"] = summary = run.summary()
     summary.update(_cpu_delta(cpu0, cpu1, run.accepted))
     summary.update({"tree_size_before": size_before, "tree_size_after": size_after})
@@ -166,13 +160,13 @@ def _measure_size(ctx: Context, result: BenchResult, server: LedgerServer, size:
             f"p99 {run.latency_ms(99):.1f} ms (load {loadavg()})")  # fmt: skip
 
     result.runs[f"{size}: batch warm-up (100)"] = load.sequential(HOST, server.port, "POST", "/v1/entries/batch", warm_batch, expect=201).summary()
-    batch_before = _tree_size(server.port)
+    batch_before = _tree_size(server)
     cpu0 = server_cpu(server)
     big = load.sequential(HOST, server.port, "POST", "/v1/entries/batch", batches, expect=201, keep_responses=True)
     cpu1 = server_cpu(server)
     accepted = sum(receipts_in(r) for r in big.responses)
     big.responses.clear()
-    batch_after = _tree_size(server.port)
+    batch_after = _tree_size(server)
     rate = accepted / big.elapsed_s if big.elapsed_s else 0.0
     result.runs[f"{size}: batch of {p['batch_size']}"] = summary = big.summary()
     summary.update(_cpu_delta(cpu0, cpu1, accepted))

@@ -61,14 +61,16 @@ class CompactRange:
         return result
 
 
-def stream_roots(port: int, tree_size: int, at: set[int], leaves: set[int], timeout: float) -> tuple[dict[int, bytes], dict[int, bytes], int]:
+def stream_roots(
+    port: int, tree_size: int, at: set[int], leaves: set[int], timeout: float, token: str
+) -> tuple[dict[int, bytes], dict[int, bytes], int]:
     """Fold the exported records of the first ``tree_size`` entries into roots.
 
     :returns: (root at each size in ``at`` and at ``tree_size``, leaf hash of each index in ``leaves``, records read).
     """
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", f"/v1/export?tree_size={tree_size}")
+        conn.request("GET", f"/v1/export?tree_size={tree_size}", headers={"Authorization": f"Bearer {token}"})
         response = conn.getresponse()
         if response.status != 200:
             raise RuntimeError(f"GET /v1/export answered {response.status}: {response.read(300)!r}")
@@ -118,7 +120,8 @@ def proofs_bench(ctx: Context) -> BenchResult:
         if not reused:
             result.details["demo"] = fill(ctx, server, p["size"], p["load_timeout"])
         result.details["log_from"] = "the growth benchmark's demo log" if reused else "a demo log built here"
-        client = _Client(server.port, timeout=120.0)
+        token = server.issue_token("operator")
+        client = _Client(server.port, timeout=120.0, token=token)
         try:
             info = client.json("/v1/log")
             status, note, _ = client.get("/v1/checkpoint")
@@ -170,7 +173,7 @@ def proofs_bench(ctx: Context) -> BenchResult:
         consistencies = [json.loads(b) for b in bodies["consistency proof"]]
         t0 = time.monotonic()
         roots, leaves, read = stream_roots(
-            server.port, size, {c["first"] for c in consistencies}, {i["index"] for i in inclusions}, p["export_timeout"]
+            server.port, size, {c["first"] for c in consistencies}, {i["index"] for i in inclusions}, p["export_timeout"], token
         )
         export_s = time.monotonic() - t0
         ctx.say(f"folded {read:,} exported records into roots in {export_s:.1f} s")

@@ -370,13 +370,17 @@ class LedgerServer(_Server):
     def pgdata(self) -> Path:
         return self.home / "pgdata"
 
-    def _prepare(self, env: dict[str, str]) -> None:
-        self.home.mkdir()
+    def _home_environment(self, env: dict[str, str]) -> None:
+        """The variables every run of this server shares: its home, no passphrase, a rate limit that runs
+        (its cost is measured) but never binds, since a benchmark sends more than any client should."""
         env["LEDGER_HOME"] = str(self.home)
         env.pop("LEDGER_KEY_PASSPHRASE", None)
-        # The limiter runs (its cost is measured) but never binds: a benchmark sends more than any client should.
         env["LEDGER_RATE_LIMIT"] = "10000000 per minute"
         self.env = env
+
+    def _prepare(self, env: dict[str, str]) -> None:
+        self.home.mkdir()
+        self._home_environment(env)
         if os.environ.get("DATABASE_URL"):
             self.external = ExternalDatabase(os.environ["DATABASE_URL"], "greenledger_bench")
             env["DATABASE_URL"] = self.external.create()
@@ -391,15 +395,18 @@ class LedgerServer(_Server):
             "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers), "--threads", str(self.threads),
         ]  # fmt: skip
 
+    def _check_postgres_stopped(self) -> None:
+        if self.external is None:
+            # serve's pgserver handle stops the server when serve exits (cleanup_mode="stop").
+            left = _wait_postgres_gone(self.pgdata)
+            self.info["postgres_left_running"] = left
+            if left:
+                self.problems.append(f"PostgreSQL for {self.pgdata} still ran after serve exited (pids {left}); stopped it")
+                stop_postgres(self.pgdata)
+
     def _cleanup(self) -> None:
         try:
-            if self.external is None:
-                # serve's pgserver handle stops the server when serve exits (cleanup_mode="stop").
-                left = _wait_postgres_gone(self.pgdata)
-                self.info["postgres_left_running"] = left
-                if left:
-                    self.problems.append(f"PostgreSQL for {self.pgdata} still ran after serve exited (pids {left}); stopped it")
-                    stop_postgres(self.pgdata)
+            self._check_postgres_stopped()
         finally:
             if self.external is not None:
                 self.external.drop()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import uuid
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -14,6 +16,7 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from ledger.client import make_envelope
 from ledger.errors import LedgerError
@@ -141,6 +144,19 @@ def empty_database_url(pg_server_url: str, database_templates: dict[str, str]) -
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
+
+
+@contextlib.contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` on a real socket on 127.0.0.1 (a thread of this process), for clients that speak HTTP."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def token_for(app: Any, party_id: str) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.crypto.signing import private_key_to_pem
-from tests.conftest import OPERATOR_ID, OPERATOR_KEY, FixedClock, token_for
+from tests.conftest import OPERATOR_ID, OPERATOR_KEY, FixedClock, served, token_for
 
 
 @pytest.fixture
@@ -23,14 +21,8 @@ def clock() -> FixedClock:
 def live_url(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The app on a real socket on 127.0.0.1, so the CLI talks real HTTP (as the operator: LEDGER_TOKEN)."""
     monkeypatch.setenv("LEDGER_TOKEN", token_for(app, OPERATOR_ID))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

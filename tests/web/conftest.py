@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.crypto.signing import private_key_to_pem
-from tests.conftest import CHECKPOINT_KEY, OPERATOR_KEY, ORIGIN, FixedClock, _clone, token_for
+from tests.conftest import CHECKPOINT_KEY, OPERATOR_KEY, ORIGIN, FixedClock, _clone, served, token_for
 
 #: A smaller programme than `serve --demo` (40 projects, 60 loans) keeps the suite quick; the 17 parks are all there.
 DEMO_PROJECTS = 24
@@ -46,14 +44,8 @@ def demo_app(pg_server_url: str, database_templates: dict[str, str], tmp_path_fa
 @pytest.fixture(scope="module")
 def demo_url(demo_app: Any) -> Iterator[str]:
     """The demo app on a real socket on 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with served(demo_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
