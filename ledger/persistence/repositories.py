@@ -134,6 +134,13 @@ class SqlAlchemyLogRepository:
         row = self._conn.execute(select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)).first()
         return None if row is None else _checkpoint(row)
 
+    def checkpoints(self, *, before: int | None, limit: int) -> list[StoredCheckpoint]:
+        """Stored checkpoints, largest tree first, below the tree size ``before`` when given."""
+        query = select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(limit)
+        if before is not None:
+            query = query.where(checkpoints.c.tree_size < before)
+        return [_checkpoint(row) for row in self._conn.execute(query)]
+
 
 E = TypeVar("E", bound=Entity)
 

@@ -79,6 +79,15 @@ def latest_checkpoint(runtime: LedgerRuntime) -> StoredCheckpoint:
     return checkpoint
 
 
+def checkpoint_history(runtime: LedgerRuntime, *, before: int | None, limit: int) -> Page[StoredCheckpoint]:
+    """The checkpoints the log signed, largest tree first; ``next`` is the ``before`` of the next page."""
+    with runtime.uow_factory() as uow:
+        items = uow.log.checkpoints(before=before, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, items[-1].tree_size if more else None)
+
+
 @dataclass(frozen=True)
 class LogInfo:
     identity: LogIdentity

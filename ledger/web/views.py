@@ -341,10 +341,23 @@ def entry(index: int) -> str:
 
 @bp.route("/ui/log/checkpoints")
 def checkpoints() -> str:
-    """The latest signed checkpoint, and the tree heads this browser has kept, checked for consistency."""
+    """The latest signed checkpoint, the history of those the log signed (newest first, paged), and the
+    tree heads this browser has kept, checked for consistency."""
     checkpoint = reads.latest_checkpoint(runtime())
     info = reads.log_info(runtime())
-    return render_template("web/checkpoints.html", checkpoint=checkpoint, verifier_key=info.identity.verifier_key, origin=info.identity.origin)
+    before = request.args.get("before", type=int)
+    history = reads.checkpoint_history(runtime(), before=before, limit=HISTORY_PAGE)
+    return render_template(
+        "web/checkpoints.html",
+        checkpoint=checkpoint,
+        history=history,
+        verifier_key=info.identity.verifier_key,
+        origin=info.identity.origin,
+    )
+
+
+#: Checkpoints per page of the history.
+HISTORY_PAGE = 50
 
 
 @bp.route("/ui/api")

@@ -114,3 +114,22 @@ def test_a_lender_sees_its_own_loans_and_records_only(demo_app: Any) -> None:
         index = other["items"][0]["record"]["index"]
         assert lender.get(f"/ui/log/entries/{index}").status_code == 403
     assert lender.get("/ui/").status_code == 200  # the programme's aggregates are public to any party
+
+
+def test_the_checkpoint_history_lists_what_the_log_signed_newest_first(demo_app: Any, client: Any) -> None:
+    from ledger.services.reads import checkpoint_history
+
+    runtime = demo_app.extensions["ledger"]
+    sizes: list[int] = []
+    before = None
+    while True:
+        page = checkpoint_history(runtime, before=before, limit=1)
+        sizes += [c.tree_size for c in page.items]
+        if page.next is None:
+            break
+        before = page.next
+    assert len(sizes) >= 2 and sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == client.get("/v1/log").get_json()["tree_size"]
+    html = client.get("/ui/log/checkpoints").get_data(as_text=True)
+    table = html.split('data-testid="server-history"')[1].split("</table>")[0]
+    assert [int(size) for size in re.findall(r"<tr><td>(\d+)</td>", table)] == sizes
