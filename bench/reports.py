@@ -15,7 +15,6 @@ import json
 import os
 import random
 import re
-import subprocess
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -112,14 +111,7 @@ def run_cli(server: LedgerServer, args: list[str], *, timeout: float, label: str
     log_path = server.tmp / f"cli-{label}.log"
     start = time.monotonic()
     process = ManagedProcess([_executable("greenledger"), *args], env=_cli_env(server), cwd=server.tmp, log_path=log_path)
-    try:
-        process.proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.stop(5)
-        raise RuntimeError(f"greenledger {' '.join(args)} did not finish within {timeout:.0f} s:\n{_tail(log_path)}") from None
-    except BaseException:
-        process.stop(5)  # Ctrl-C or SIGTERM: no CLI process outlives the benchmark
-        raise
+    process.finish(timeout, f"greenledger {' '.join(args)}")
     elapsed = time.monotonic() - start
     process.stop(5)  # closes the log; reaps anything left in its group
     output = log_path.read_text(errors="replace")

@@ -64,6 +64,21 @@ class ManagedProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def finish(self, timeout: float, what: str) -> None:
+        """Wait for the process to exit; on a timeout, or an interrupt of ours, stop its group first, so
+        no child outlives the benchmark.
+
+        :raises RuntimeError: on a timeout, with the tail of its log.
+        """
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop(5)
+            raise RuntimeError(f"{what} did not finish within {timeout:.0f} s:\n{_tail(self.log_path)}") from None
+        except BaseException:
+            self.stop(5)  # Ctrl-C or SIGTERM
+            raise
+
     def stop(self, grace: float = 30.0) -> str:
         """SIGTERM (a graceful gunicorn shutdown), then SIGKILL of the process group.
 

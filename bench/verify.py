@@ -87,14 +87,7 @@ def run_verifier(bundle: Path, origin: str, verifier_key: str, *, workdir: Path,
         argv = [sys.executable, "-c", _LAUNCHER, *args]
     start = time.monotonic()
     process = ManagedProcess(argv, env=dict(os.environ), cwd=REPO, log_path=stdout_path)
-    try:
-        process.proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.stop(5)
-        raise RuntimeError(f"the verifier did not finish within {timeout:.0f} s on {bundle.name}:\n{_tail(stdout_path)}") from None
-    except BaseException:
-        process.stop(5)  # Ctrl-C or SIGTERM: no verifier outlives the benchmark
-        raise
+    process.finish(timeout, f"the verifier on {bundle.name}")
     wall = time.monotonic() - start
     process.stop(5)
     output = stdout_path.read_text(errors="replace")
