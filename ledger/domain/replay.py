@@ -9,7 +9,7 @@ from ledger.domain.catalog import CORRECTABLE, ENTRY_TYPES, GENESIS, entry_type
 from ledger.domain.entities import Entity
 from ledger.domain.envelope import check_envelope, parse_submission
 from ledger.domain.rules import EntryContext, authorize_key, load_payload
-from ledger.domain.state import EntryView, WritableState
+from ledger.domain.state import WritableState
 from ledger.domain.totals import with_totals
 from ledger.domain.types.registry import genesis_entities
 
@@ -25,7 +25,7 @@ def apply_entry(state: WritableState, ctx: EntryContext, signed_payload: Mapping
     entities = genesis_entities(ctx) if kind.name == GENESIS else with_totals(state, kind.handler(state, ctx))
     state.put(entities)
     # Only correctable entries need their payload later; the others are remembered by type and signer.
-    state.record_entry(EntryView(ctx.index, ctx.entry_type, ctx.signer, signed_payload if ctx.entry_type in CORRECTABLE else {}))
+    state.record_entry(ctx.index, ctx.entry_type, ctx.signer, signed_payload if ctx.entry_type in CORRECTABLE else {})
     return entities
 
 

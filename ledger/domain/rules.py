@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing
 from marshmallow.validate import Validator
@@ -19,9 +19,12 @@ from ledger.domain.fields import DecimalString, UtcTimestamp
 from ledger.domain.state import EntryView, LedgerState
 
 
-@dataclass(frozen=True)
-class EntryContext:
-    """An entry being appended: its future index, who signed it, and its loaded payload."""
+class EntryContext(NamedTuple):
+    """An entry being appended: its future index, who signed it, and its loaded payload.
+
+    A named tuple, as immutable as a frozen dataclass and built several times faster: every entry of
+    every replay makes one.
+    """
 
     index: int
     entry_type: str

@@ -83,9 +83,9 @@ class MemoryState:
     def entry(self, index: int) -> EntryView | None:
         return in_force(self._entries.get(index), self.get(Correction, index))
 
-    def record_entry(self, view: EntryView) -> None:
-        if self._remember is None or self._remember(view.index):
-            self._entries[view.index] = view
+    def record_entry(self, index: int, entry_type: str, signer: str, payload: Mapping[str, Any]) -> None:
+        if self._remember is None or self._remember(index):
+            self._entries[index] = EntryView(index, entry_type, signer, payload)
 
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
@@ -134,4 +134,6 @@ class WritableState(LedgerState, Protocol):
 
     def put(self, entities: Iterable[Entity]) -> None: ...
 
-    def record_entry(self, view: EntryView) -> None: ...
+    def record_entry(self, index: int, entry_type: str, signer: str, payload: Mapping[str, Any]) -> None:
+        """Keep the entry (its payload as signed, for correctable types) for corrections to find."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Protocol, TypeVar
+from typing import Any, Iterable, Mapping, Protocol, TypeVar
 
 from ledger.domain.catalog import CORRECTABLE
 from ledger.domain.entities import Correction, CreditBlock, Entity
@@ -111,9 +111,9 @@ class StagedState:
             return view
         return in_force(view, self.get(Correction, index))
 
-    def record_entry(self, view: EntryView) -> None:
+    def record_entry(self, index: int, entry_type: str, signer: str, payload: Mapping[str, Any]) -> None:
         """Make an entry of this transaction visible to later corrections in it."""
-        self._entries[view.index] = view
+        self._entries[index] = EntryView(index, entry_type, signer, payload)
 
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:

@@ -18,24 +18,19 @@ first); a range verified without them checks only what needs no earlier state, a
 from __future__ import annotations
 
 import json
-from array import array
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import sha256
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 import msgspec
 import orjson
-from cryptography.exceptions import InvalidSignature as _BadSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import errors
 from ledger.crypto.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, b64decode, b64encode, canonical_json
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint_body, parse_verifier_key, verify_checkpoint
 from ledger.crypto.checkpoint import verifier_key as verifier_key_of
-from ledger.crypto.signing import public_key_from_raw
 from ledger.domain.catalog import ENTRY_TYPES, GENESIS, entry_type
 from ledger.domain.entities import CHECKPOINT_KEY_NAME, LogSigningKey, PartyKey
 from ledger.domain.envelope import check_envelope, parse_time
@@ -43,118 +38,11 @@ from ledger.domain.replay import replay_record
 from ledger.domain.types.checkpoint_keys import ROTATED
 from ledger.domain.rules import load_payload
 from ledger.domain.state import MemoryState
-from ledger.merkle.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from ledger.merkle.hashing import EMPTY_ROOT, node_hash
 from ledger.merkle.proofs import perfect_subtrees
+from ledger.verify.signatures import SignatureChecks
 
 FORMAT = "greenledger-bundle/1"
-#: Signatures sent to a worker process at a time.
-SIGNATURE_BATCH = 2000
-#: Batches in flight per worker before the reader waits: keeps memory flat when replay outruns signatures.
-BATCHES_IN_FLIGHT = 3
-
-# --- signatures, on worker processes ------------------------------------------------------------
-
-#: Loaded public keys, per process: loading one costs a quarter of a verification, and a log has few keys.
-_PUBLIC_KEYS: dict[bytes, Ed25519PublicKey] = {}
-
-_SIGNATURE_FIELD = b',"signature":"'
-
-
-def _first_bad_signature(first: int, lines: bytes, key_numbers: array[int], keys: list[bytes]) -> tuple[int, str] | None:
-    """The first (index, reason) among a batch of records whose signature does not verify (runs in a
-    worker process).
-
-    The batch travels as its records' bytes, newline-joined, with one key number per record (an index
-    into ``keys``, the batch's raw public keys): a megabyte copied once, rather than thousands of small
-    objects pickled one by one. Each line was checked as its record's canonical form before it was sent,
-    so the envelope's signed bytes sit between ``{"envelope":`` and the last ``,"index":``, and the
-    signature is the text of the last member, a JSON string with nothing to unescape in valid base64.
-    """
-    loaded = _PUBLIC_KEYS
-    verifiers = []
-    for raw in keys:
-        verifier = loaded.get(raw)
-        if verifier is None:
-            verifier = loaded[raw] = public_key_from_raw(raw)
-        verifiers.append(verifier)
-    for index, (line, key_number) in enumerate(zip(lines.split(b"\n"), key_numbers), first):
-        signature_b64 = line[line.rindex(_SIGNATURE_FIELD) + len(_SIGNATURE_FIELD) : -2]
-        try:
-            if b"\\" in signature_b64:
-                raise errors.InvalidBase64("must be base64", field="signature")
-            signature = b64decode(signature_b64.decode("ascii", "replace"), field="signature", length=64)
-        except errors.InvalidBase64 as exc:
-            return index, f"invalid-signature: {exc.detail}"
-        try:
-            verifiers[key_number].verify(signature, line[12 : line.rindex(b',"index":')])
-        except _BadSignature:
-            return index, "invalid-signature: the signature does not verify"
-    return None
-
-
-class SignatureChecks:
-    """Ed25519 checks inline (one job) or in batches on worker processes (several), so signatures,
-    the costliest part of verification, use every core while the rules replay in order."""
-
-    def __init__(self, jobs: int) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-        self._in_flight = BATCHES_IN_FLIGHT * jobs
-        self._batch_size = SIGNATURE_BATCH if self._pool is not None else 1
-        self._first = 0
-        self._lines: list[bytes] = []
-        self._key_numbers = array("I")
-        self._keys: dict[bytes, int] = {}
-        self._pending: deque[Future[tuple[int, str] | None]] = deque()
-        self._failures: list[tuple[int, str]] = []
-
-    def check(self, index: int, line: bytes, public_key: bytes) -> None:
-        """Check the signature of the canonical record ``line`` at ``index`` (consecutive from one call to
-        the next) against ``public_key``, now or in a batch."""
-        lines = self._lines
-        if not lines:
-            self._first = index
-        lines.append(line)
-        keys = self._keys
-        number = keys.get(public_key)
-        if number is None:
-            number = keys[public_key] = len(keys)
-        self._key_numbers.append(number)
-        if len(lines) >= self._batch_size:
-            self._send()
-
-    def _send(self) -> None:
-        if not self._lines:
-            return
-        batch = (self._first, b"\n".join(self._lines), self._key_numbers, list(self._keys))
-        self._lines, self._key_numbers, self._keys = [], array("I"), {}
-        if self._pool is None:
-            failure = _first_bad_signature(*batch)
-            if failure is not None:
-                raise errors.VerificationFailed(failure[1], index=failure[0])
-            return
-        self._pending.append(self._pool.submit(_first_bad_signature, *batch))
-        while len(self._pending) > self._in_flight:
-            self._collect(self._pending.popleft())
-
-    def _collect(self, future: Future[tuple[int, str] | None]) -> None:
-        failure = future.result()
-        if failure is not None:
-            self._failures.append(failure)
-
-    def first_failure(self) -> tuple[int, str] | None:
-        """Wait for every batch sent; the smallest (index, reason) whose signature failed, if any."""
-        try:
-            self._send()
-        except errors.VerificationFailed as exc:  # inline: the last, partial batch
-            assert exc.index is not None
-            self._failures.append((exc.index, exc.detail.split(": ", 1)[1]))
-        while self._pending:
-            self._collect(self._pending.popleft())
-        return min(self._failures, default=None)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
 
 
 # --- the bundle's framing lines ------------------------------------------------------------------
@@ -178,27 +66,31 @@ class MerkleFrontier:
 
     def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
         """:param size: leaves already covered by ``hashes``, the perfect subtrees of a tree of that size."""
-        sizes = [1 << level for level, _ in perfect_subtrees(0, size)]
-        if len(sizes) != len(hashes):
-            raise ValueError(f"a tree of {size} leaves has {len(sizes)} perfect subtrees, not {len(hashes)}")
-        self._stack: list[tuple[int, bytes]] = list(zip(sizes, hashes))  # (leaves covered, hash), sizes decreasing
+        expected = len(perfect_subtrees(0, size))
+        if expected != len(hashes):
+            raise ValueError(f"a tree of {size} leaves has {expected} perfect subtrees, not {len(hashes)}")
+        # The perfect subtrees are the set bits of the size, largest first: appending a leaf merges one
+        # subtree per trailing 1 bit of the size, as adding 1 carries.
+        self._size = size
+        self._hashes = list(hashes)
 
     def append(self, leaf: bytes) -> None:
-        stack = self._stack
-        size, node = 1, leaf
-        while stack and stack[-1][0] == size:
-            left_size, left = stack.pop()
-            size, node = left_size + size, node_hash(left, node)
-        stack.append((size, node))
+        """Add the leaf with hash ``leaf`` (RFC 9162 §2.1.1 ``leaf_hash``)."""
+        size, hashes, node = self._size, self._hashes, leaf
+        while size & 1:
+            node = sha256(b"\x01" + hashes.pop() + node).digest()  # node_hash(left, node), inlined: once per entry
+            size >>= 1
+        hashes.append(node)
+        self._size += 1
 
     def hashes(self) -> list[bytes]:
-        return [h for _, h in self._stack]
+        return list(self._hashes)
 
     def root(self) -> bytes:
-        if not self._stack:
+        if not self._hashes:
             return EMPTY_ROOT
-        node = self._stack[-1][1]
-        for _, left in reversed(self._stack[:-1]):
+        node = self._hashes[-1]
+        for left in reversed(self._hashes[:-1]):
             node = node_hash(left, node)
         return node
 
@@ -539,7 +431,7 @@ class _Chain:
                     self._check_entry(record, line, index, state, signatures)
                 else:
                     _check_alone(record, index)
-                append(leaf_hash(line))
+                append(sha256(b"\x00" + line).digest())  # leaf_hash(line), inlined: once per entry
                 index += 1
                 if index in kept and frontier.root() != kept[index]:
                     raise errors.VerificationFailed(
