@@ -44,13 +44,12 @@ class Entity:
         dataclass's ``__init__`` sets each field through ``object.__setattr__``. Entities define no
         ``__post_init__`` and cache nothing in their ``__dict__``, so copying it is all ``replace`` does.
         """
-        unknown = changes.keys() - _field_names(type(self))
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
-        copy = object.__new__(type(self))
-        state = copy.__dict__
-        state.update(self.__dict__)
-        state.update(changes)
+        kind = type(self)
+        if not changes.keys() <= _field_names(kind):
+            unknown = changes.keys() - _field_names(kind)
+            raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
+        copy = object.__new__(kind)
+        copy.__dict__.update(self.__dict__, **changes)
         return copy
 
     @classmethod

@@ -88,12 +88,27 @@ _FieldPlan = tuple[str, str, bool, Any, bool, Callable[..., Any], tuple[tuple[Ca
 _ACCEPTED_LIMIT = 100_000
 
 
+#: Payload timestamps already parsed (datetimes are immutable, so sharing one is safe): value dates and
+#: periods repeat from entry to entry, as many movements share a day.
+_PARSED_TIMES: dict[str, datetime] = {}
+_PARSED_TIMES_LIMIT = 4096
+
+
 def _utc_timestamp(value: object, attr: str | None, data: Mapping[str, Any] | None) -> datetime:
     """``UtcTimestamp._deserialize`` through the quicker ``parse_time`` (the same values, the same refusals)."""
+    if type(value) is str:
+        parsed = _PARSED_TIMES.get(value)
+        if parsed is not None:
+            return parsed
     try:
-        return parse_time(value, field="")
+        parsed = parse_time(value, field="")
     except errors.InvalidInput as exc:
         raise ValidationError(exc.detail) from exc
+    if type(value) is str:
+        if len(_PARSED_TIMES) >= _PARSED_TIMES_LIMIT:
+            _PARSED_TIMES.clear()
+        _PARSED_TIMES[value] = parsed
+    return parsed
 
 
 def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]:
@@ -257,13 +272,16 @@ def require_party_with_role(state: LedgerState, party_id: str, role: str, payloa
     return party
 
 
-def require_signer(ctx: EntryContext, allowed: str, what: str, *, admin_may: bool = False, state: LedgerState | None = None) -> None:
-    """Only ``allowed`` (the owner of ``what``) may sign this entry (or an admin, when ``admin_may``)."""
+def require_signer(ctx: EntryContext, allowed: str, kind: str, subject: str, *, admin_may: bool = False, state: LedgerState | None = None) -> None:
+    """Only ``allowed`` (the owner of the ``kind`` ``subject``) may sign this entry (or an admin, when ``admin_may``).
+
+    The subject is named apart so that the message is built only on refusal, not for every valid entry.
+    """
     if ctx.signer == allowed:
         return
     if admin_may and state is not None and has_role(state, ctx.signer, "admin"):
         return
-    raise errors.NotAuthorized(f"only {allowed!r} may sign entries about {what}", field="envelope.signer")
+    raise errors.NotAuthorized(f"only {allowed!r} may sign entries about {kind} {subject}", field="envelope.signer")
 
 
 def require_currency(currency: str, expected: str, payload_field: str = "currency") -> None:

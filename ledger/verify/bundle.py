@@ -395,6 +395,7 @@ class _Chain:
         index, frontier, kept, progress = self.size, self.frontier, self.kept, self.progress
         append, state, stateful = frontier.append, self.state, self.stateful
         last_recorded = self.last_recorded
+        last_recorded_text: object = None
         note: str | None = None
         try:
             for raw in iterator:
@@ -420,13 +421,15 @@ class _Chain:
                     raise errors.VerificationFailed(
                         f"the record says index {record['index']}: an entry is missing, repeated or out of order", index=index
                     )
-                try:
-                    recorded_at = parse_time(record["recorded_at"], field="recorded_at")
-                except errors.LedgerError as exc:
-                    raise errors.VerificationFailed(exc.detail, index=index) from None
-                if last_recorded is not None and recorded_at < last_recorded:
-                    raise errors.VerificationFailed("recorded_at goes back in time", index=index)
-                last_recorded = recorded_at
+                recorded_text = record["recorded_at"]
+                if recorded_text != last_recorded_text:  # a batch of entries shares one recorded_at
+                    try:
+                        recorded_at = parse_time(recorded_text, field="recorded_at")
+                    except errors.LedgerError as exc:
+                        raise errors.VerificationFailed(exc.detail, index=index) from None
+                    if last_recorded is not None and recorded_at < last_recorded:
+                        raise errors.VerificationFailed("recorded_at goes back in time", index=index)
+                    last_recorded, last_recorded_text = recorded_at, recorded_text
                 if stateful:
                     self._check_entry(record, line, index, state, signatures)
                 else:

@@ -10,9 +10,11 @@ nothing on handing work over; elsewhere they travel through the pipe.
 
 from __future__ import annotations
 
+import binascii
 import mmap
 import multiprocessing
 from array import array
+from binascii import a2b_base64, b2a_base64
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -58,17 +60,38 @@ def first_bad_signature(first: int, lines: bytes, key_numbers: array[int], keys:
         verifiers.append(verifier)
     for index, (line, key_number) in enumerate(zip(lines.split(b"\n"), key_numbers), first):
         signature_b64 = line[line.rindex(_SIGNATURE_FIELD) + len(_SIGNATURE_FIELD) : -2]
-        try:
-            if b"\\" in signature_b64:
-                raise errors.InvalidBase64("must be base64", field="signature")
-            signature = b64decode(signature_b64.decode("ascii", "replace"), field="signature", length=64)
-        except errors.InvalidBase64 as exc:
-            return index, f"invalid-signature: {exc.detail}"
+        signature = _canonical_signature(signature_b64)
+        if signature is None:
+            return index, f"invalid-signature: {_signature_fault(signature_b64)}"
         try:
             verifiers[key_number].verify(signature, line[12 : line.rindex(b',"index":')])
         except _BadSignature:
             return index, "invalid-signature: the signature does not verify"
     return None
+
+
+def _canonical_signature(text: bytes) -> bytes | None:
+    """The 64 bytes that ``text`` is the canonical padded base64 of (what ``b64decode`` accepts), else None.
+
+    The strict decoder and the round trip refuse what ``b64decode`` refuses (other characters, padding
+    out of place, non-zero padding bits) at a fraction of its cost: it runs once per entry.
+    """
+    try:
+        signature = a2b_base64(text, strict_mode=True)
+    except binascii.Error:
+        return None
+    return signature if len(signature) == 64 and b2a_base64(signature, newline=False) == text else None
+
+
+def _signature_fault(text: bytes) -> str:
+    """Why ``text`` is not a signature, in ``b64decode``'s words."""
+    if b"\\" in text:
+        return "must be base64"
+    try:
+        b64decode(text.decode("ascii", "replace"), field="signature", length=64)
+    except errors.InvalidBase64 as exc:
+        return exc.detail
+    return "must be the canonical base64 of 64 bytes"
 
 
 def _serve(connection: Connection, slots: list[mmap.mmap]) -> None:

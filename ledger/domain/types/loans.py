@@ -141,7 +141,7 @@ def _moved(loan: Loan, kind: str, delta: Decimal, index: int, payload_field: str
 def _movement(kind: str) -> Any:
     def handler(state: LedgerState, ctx: EntryContext) -> list[Entity]:
         loan: Loan = require(state, Loan, ctx.payload["loan"], "loan")
-        require_signer(ctx, loan.lender, f"loan {loan.loan_id}")
+        require_signer(ctx, loan.lender, "loan", loan.loan_id)
         require_currency(ctx.payload["currency"], loan.currency)
         require_positive(ctx.payload["amount"], "amount")
         return [_moved(loan, kind, ctx.payload["amount"], ctx.index, "amount", ctx.payload["value_date"])]

@@ -109,7 +109,7 @@ def _correct_park(state: LedgerState, ctx: EntryContext, original: EntryView, ne
 
 def _statistics(state: LedgerState, ctx: EntryContext, p: Mapping[str, Any], *, replacing: str | None) -> ParkStatistics:
     park: Park = require(state, Park, p["park"], "park")
-    require_signer(ctx, park.operator, f"park {park.park_id}")
+    require_signer(ctx, park.operator, "park", park.park_id)
     require_currency(p["currency"], park.currency)
     require_period(p["period_start"], p["period_end"])
     for other in state.find(ParkStatistics, park_id=park.park_id):
@@ -169,7 +169,7 @@ def _project_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     p = ctx.payload
     _require_investment(p)
     park: Park = require(state, Park, p["park"], "park")
-    require_signer(ctx, park.operator, f"park {park.park_id}")
+    require_signer(ctx, park.operator, "park", park.park_id)
     require_currency(p["currency"], park.currency)
     require_new(state, Project, p["project"], "project")
     return [
