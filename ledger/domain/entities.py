@@ -21,6 +21,9 @@ def _field_names(kind: type) -> frozenset[str]:
     assert not hasattr(kind, "__post_init__"), "Entity.evolve bypasses __init__, which would skip __post_init__"
     return frozenset(f.name for f in fields(kind))
 
+#: How ``evolve`` gives a frozen copy its fields (a frozen dataclass refuses ``__setattr__``).
+_set_attribute = object.__setattr__
+
 MONEY = {"places": 2}
 TONNES = {"places": 3}
 RATE = {"places": 4}
@@ -49,7 +52,7 @@ class Entity:
             unknown = changes.keys() - _field_names(kind)
             raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
         copy = object.__new__(kind)
-        copy.__dict__.update(self.__dict__, **changes)
+        _set_attribute(copy, "__dict__", self.__dict__ | changes)
         return copy
 
     @classmethod
