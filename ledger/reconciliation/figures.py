@@ -11,30 +11,33 @@ PERCENT = Decimal("0.01")
 INTENSITY = Decimal("0.000001")
 ZERO = Decimal(0)
 
+# The rounding mode is passed positionally: the C implementation parses a keyword argument in about as
+# long as it takes to quantize, and reports format tens of thousands of figures.
+
 
 def money(value: Decimal) -> str:
-    return str(value.quantize(MONEY, rounding=ROUND_HALF_EVEN))
+    return str(value.quantize(MONEY, ROUND_HALF_EVEN))
 
 
 def tonnes(value: Decimal) -> str:
-    return str(value.quantize(TONNES, rounding=ROUND_HALF_EVEN))
+    return str(value.quantize(TONNES, ROUND_HALF_EVEN))
 
 
 def financed_tonnes(value: Decimal) -> Decimal:
     """Attributed reductions round down, so attributions never add up to more than was verified."""
-    return value.quantize(TONNES, rounding=ROUND_DOWN)
+    return value.quantize(TONNES, ROUND_DOWN)
 
 
 def factor(value: Decimal) -> str:
-    return str(value.quantize(FACTOR, rounding=ROUND_HALF_EVEN))
+    return str(value.quantize(FACTOR, ROUND_HALF_EVEN))
 
 
 def percent(value: Decimal) -> str:
-    return str(value.quantize(PERCENT, rounding=ROUND_HALF_EVEN))
+    return str(value.quantize(PERCENT, ROUND_HALF_EVEN))
 
 
 def ratio(numerator: Decimal, denominator: Decimal, places: Decimal) -> str | None:
     """``numerator / denominator`` rounded half-even, or None when the denominator is zero."""
     if denominator == 0:
         return None
-    return str((numerator / denominator).quantize(places, rounding=ROUND_HALF_EVEN))
+    return str((numerator / denominator).quantize(places, ROUND_HALF_EVEN))

@@ -26,7 +26,7 @@ from ledger.domain.entities import (
     RewardProgram,
     Verification,
 )
-from ledger.reconciliation.attribution import attribute_loans
+from ledger.reconciliation.attribution import loan_shares
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.exceptions import (
     Finding,
@@ -178,38 +178,44 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
         own_by_project[loan.project_id].append(loan)
     project_ids = sorted(own_by_project)
     totals = source.get_many(ProjectTotals, project_ids)
-    attributions = {p: attribute_loans(totals[p].total_investment, own_by_project[p], totals[p].verified, totals[p].outstanding) for p in project_ids}
-    lines = []
+    # Each loan's figures are computed once and written straight into its line: the biggest lender has
+    # thousands of loans, and a line object per loan cost more than the arithmetic.
+    lines_by_id: dict[str, dict[str, Any]] = {}
     project_lines = []
     financed_by_project = []
+    capped = set()
     for p in project_ids:
+        project_totals = totals[p]
+        loans = own_by_project[p]
+        outstanding = [loan.outstanding for loan in loans]
+        raw_share, shares = loan_shares(project_totals.total_investment, outstanding, project_totals.verified, project_totals.outstanding)
+        if raw_share > 1:
+            capped.add(p)
         outstanding_sum = factor_sum = financed_sum = ZERO
-        for line in attributions[p].lines:
-            loan = line.loan
-            outstanding = loan.outstanding
-            lines.append({
+        for loan, amount, (share, financed) in zip(loans, outstanding, shares):
+            lines_by_id[loan.loan_id] = {
                 "loan_id": loan.loan_id,
                 "project_id": p,
                 "principal": money(loan.principal),
                 "disbursed": money(loan.disbursed),
                 "repaid": money(loan.repaid),
-                "outstanding": money(outstanding),
-                "attribution_factor": factor(line.factor),
-                "financed_reductions": tonnes(line.financed_reductions),
+                "outstanding": money(amount),
+                "attribution_factor": factor(share),
+                "financed_reductions": tonnes(financed),
                 "registered_index": loan.registered_index,
-            })
-            outstanding_sum += outstanding
-            factor_sum += line.factor
-            financed_sum += line.financed_reductions
+            }
+            outstanding_sum += amount
+            factor_sum += share
+            financed_sum += financed
         project_lines.append({
             "project_id": p,
-            "verified_reductions": tonnes(totals[p].verified),
+            "verified_reductions": tonnes(project_totals.verified),
             "outstanding": money(outstanding_sum),
             "attribution_factor": factor(factor_sum),
             "financed_reductions": tonnes(financed_sum),
         })
         financed_by_project.append(financed_sum)
-    lines.sort(key=lambda line: str(line["loan_id"]))
+    lines = [lines_by_id[loan_id] for loan_id in sorted(lines_by_id)]
     figures = {
         "lender": lender,
         "loans": lines,
@@ -228,10 +234,10 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
     troubled = {
         p
         for p in project_ids
-        if attributions[p].capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
+        if p in capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
     }
     books = Books.for_projects(source, troubled)
-    mine = {f"loan:{loan.loan_id}" for loan in own}
+    mine = {f"loan:{loan.loan_id}" for p in troubled for loan in own_by_project[p]}
     findings: list[Finding] = []
     for p in project_ids:
         if p in troubled:
