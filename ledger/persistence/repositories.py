@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import typing
 from collections import defaultdict
-from typing import Any, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import ARRAY, Connection, any_, bindparam, delete, func, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -156,20 +156,43 @@ def _converters(kind: type[Entity]) -> tuple[tuple[str, ...], tuple[int, ...], t
     return names, tuples, binaries
 
 
-def _to_entity(kind: type[E], row: Any) -> E:
-    # select(table) yields the columns in dataclass field order (the table is derived from the dataclass).
+@functools.cache
+def _mapper(kind: type[E]) -> Callable[[Any], E]:
+    """A function turning a row of ``select(table)`` into an entity of ``kind``.
+
+    select(table) yields the columns in dataclass field order (the table is derived from the dataclass).
+    Entities are filled in directly: a frozen dataclass's __init__ sets each field through
+    object.__setattr__, which costs more than the rest of the mapping when a report reads thousands of
+    rows. The values are the columns of a row the dataclass defined, so there is nothing for __init__ to
+    check.
+    """
     names, tuples, binaries = _converters(kind)
-    values = list(row)
-    for i in tuples:
-        values[i] = tuple(values[i])
-    for i in binaries:
-        values[i] = bytes(values[i])
-    # Filled in directly: a frozen dataclass's __init__ sets each field through object.__setattr__, which
-    # costs more than the rest of the mapping when a report reads thousands of rows. The values are the
-    # columns of a row the dataclass defined, so there is nothing for __init__ to check.
-    entity: E = object.__new__(kind)
-    entity.__dict__.update(zip(names, values))
-    return entity
+    new = object.__new__
+
+    if not tuples and not binaries:
+
+        def plain(row: Any) -> E:
+            entity: E = new(kind)
+            entity.__dict__.update(zip(names, row))
+            return entity
+
+        return plain
+
+    def converted(row: Any) -> E:
+        values = list(row)
+        for i in tuples:
+            values[i] = tuple(values[i])
+        for i in binaries:
+            values[i] = bytes(values[i])
+        entity: E = new(kind)
+        entity.__dict__.update(zip(names, values))
+        return entity
+
+    return converted
+
+
+def _to_entity(kind: type[E], row: Any) -> E:
+    return _mapper(kind)(row)
 
 
 def _any_of(column: Any, values: list[Any]) -> Any:
@@ -193,14 +216,15 @@ class SqlAlchemyProjectionRepository:
             return {}
         table = PROJECTION_TABLES[kind]
         rows = self._conn.execute(select(table).where(_any_of(table.c[kind.KEY], wanted))).all()
-        return {(entity := _to_entity(kind, row)).key: entity for row in rows}
+        to_entity, key = _mapper(kind), kind.KEY
+        return {getattr(entity, key): entity for entity in map(to_entity, rows)}
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         table = PROJECTION_TABLES[kind]
         query = select(table).order_by(table.c[kind.KEY])
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        return [_to_entity(kind, row) for row in self._conn.execute(query).all()]
+        return list(map(_mapper(kind), self._conn.execute(query).all()))
 
     def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
         """Entities whose ``field`` is one of ``values``, in key order (one query)."""
@@ -209,7 +233,7 @@ class SqlAlchemyProjectionRepository:
             return []
         table = PROJECTION_TABLES[kind]
         query = select(table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
-        return [_to_entity(kind, row) for row in self._conn.execute(query).all()]
+        return list(map(_mapper(kind), self._conn.execute(query).all()))
 
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
@@ -220,7 +244,7 @@ class SqlAlchemyProjectionRepository:
         for name, value in equals.items():
             if value is not None:
                 query = query.where(table.c[name] == value)
-        return [_to_entity(kind, row) for row in self._conn.execute(query).all()]
+        return list(map(_mapper(kind), self._conn.execute(query).all()))
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
         table = PROJECTION_TABLES[CreditBlock]
