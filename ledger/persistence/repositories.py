@@ -8,9 +8,11 @@ import typing
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from sqlalchemy import ARRAY, Connection, any_, bindparam, delete, func, insert, select, text, tuple_
+import orjson
+from sqlalchemy import ARRAY, Connection, String, Text, any_, bindparam, cast, delete, func, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import NullType
 
 from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity
@@ -196,7 +198,25 @@ def _to_entity(kind: type[E], row: Any) -> E:
 
 
 def _any_of(column: Any, values: list[Any]) -> Any:
-    """``column = ANY(:values)``: one array parameter, where IN (…) has one per value to render and parse."""
+    """``column = ANY(:values)``: one array parameter, where IN (…) has one per value to render and parse.
+
+    Strings go as one array literal that orjson writes: psycopg quotes each element of a text array
+    through a regular expression, which for the 1,500 project ids of a lender's report took longer
+    than reading the rows. A JSON array of strings with no backslash in it (nothing escaped: no quote,
+    backslash or control character in any element) is, between its brackets, exactly PostgreSQL's
+    array literal of the same strings, every element double-quoted.
+    """
+    if isinstance(column.type, String) and all(type(v) is str for v in values):
+        try:
+            encoded = orjson.dumps(values)
+        except orjson.JSONEncodeError:  # a lone surrogate, which no stored key holds: the driver says so
+            encoded = b"\\"
+        if b"\\" not in encoded:
+            # Untyped, so the server takes the parameter itself for a text[] and plans with its value
+            # (a typed text parameter cast to text[] would be converted per execution, and a long
+            # list would then be searched row by row instead of through a hash).
+            literal = bindparam(None, "{" + encoded[1:-1].decode() + "}", type_=NullType())
+            return column == any_(cast(literal, ARRAY(Text)))
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
