@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from itertools import chain
-from typing import Any, cast
+from typing import Any, Iterator, cast
 
 import orjson
 import rfc8785
@@ -186,23 +186,27 @@ def _plain_levels(value: object) -> list[list[dict[Any, Any]]] | None:
     if type(value) not in _JSON_TYPES:
         return None
     dict_levels: list[list[dict[Any, Any]]] = []
-    level = [value] if type(value) is dict or type(value) is list else []
+    dicts: list[dict[Any, Any]] = [value] if type(value) is dict else []  # type: ignore[list-item]
+    lists: list[list[Any]] = [value] if type(value) is list else []  # type: ignore[list-item]
     depth = 0
-    while level:
-        dicts = [v for v in level if type(v) is dict]
-        lists = [v for v in level if type(v) is list] if len(dicts) < len(level) else []
+    while dicts or lists:
         dict_levels.append(dicts)
-        members = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
-        if not members:
+        kinds = set(map(type, _members(dicts, lists)))
+        if not kinds:
             break
         depth += 1
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH or not kinds <= _JSON_TYPES:
             return None
-        kinds = set(map(type, members))
-        if not kinds <= _JSON_TYPES:
-            return None
-        level = [v for v in members if type(v) is dict or type(v) is list] if dict in kinds or list in kinds else []
+        # The next level, when there is one: a second pass, over members whose types are all known.
+        dicts, lists = (
+            [v for v in _members(dicts, lists) if type(v) is dict] if dict in kinds else [],
+            [v for v in _members(dicts, lists) if type(v) is list] if list in kinds else [],
+        )
     return dict_levels
+
+
+def _members(dicts: list[dict[Any, Any]], lists: list[list[Any]]) -> Iterator[Any]:
+    return chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists))
 
 
 def canonical_json_large(value: object) -> bytes:
