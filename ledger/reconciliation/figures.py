@@ -14,12 +14,25 @@ ZERO = Decimal(0)
 # The rounding mode is passed positionally: the C implementation parses a keyword argument in about as
 # long as it takes to quantize, and reports format tens of thousands of figures.
 
+#: ``money`` and ``tonnes`` return a value's own text when it already has their number of places: a
+#: plain decimal string (str() writes one whenever the exponent is -2 or -3) with its point that far
+#: from the end, which a number in exponent notation never has. Quantizing it would give the same
+#: value and text. Short texts only (at most 19 digits), so that quantizing could not have raised
+#: for want of precision either.
+_SHORT = 20
+
 
 def money(value: Decimal) -> str:
+    text = str(value)
+    if text[-3:-2] == "." and len(text) <= _SHORT:
+        return text  # already at two places, as every stored amount is
     return str(value.quantize(MONEY, ROUND_HALF_EVEN))
 
 
 def tonnes(value: Decimal) -> str:
+    text = str(value)
+    if text[-4:-3] == "." and len(text) <= _SHORT:
+        return text  # already at three places, as every stored tonnage is
     return str(value.quantize(TONNES, ROUND_HALF_EVEN))
 
 
