@@ -24,14 +24,14 @@ _SHORT = 20
 
 def money(value: Decimal) -> str:
     text = str(value)
-    if text[-3:-2] == "." and len(text) <= _SHORT:
+    if 3 <= len(text) <= _SHORT and text[-3] == ".":
         return text  # already at two places, as every stored amount is
     return str(value.quantize(MONEY, ROUND_HALF_EVEN))
 
 
 def tonnes(value: Decimal) -> str:
     text = str(value)
-    if text[-4:-3] == "." and len(text) <= _SHORT:
+    if 4 <= len(text) <= _SHORT and text[-4] == ".":
         return text  # already at three places, as every stored tonnage is
     return str(value.quantize(TONNES, ROUND_HALF_EVEN))
 
