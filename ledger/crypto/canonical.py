@@ -8,8 +8,10 @@ import json
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, cast
+from itertools import chain
+from typing import Any, Iterator, cast
 
+import orjson
 import rfc8785
 
 from ledger.errors import (
@@ -158,6 +160,83 @@ def canonical_json(value: object, *, path: str = "") -> bytes:
         return rfc8785.dumps(cast(Any, value))
     except rfc8785.CanonicalizationError as exc:  # pragma: no cover - the walk rejects first
         raise NonCanonicalValue(str(exc), field=path or None) from exc
+
+
+#: The types a value of ``canonical_json_large``'s fast path may hold, exactly (no subclasses).
+_JSON_TYPES = frozenset({dict, list, str, int, bool, type(None)})
+# Sorted keys; integers beyond ±(2**53 - 1) raise; subclasses, dataclasses and datetimes go to the
+# ``default`` hook, which refuses them (then ``canonical_json`` decides).
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_STRICT_INTEGER
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def _refuse(value: object) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def _plain_levels(value: object) -> list[list[dict[Any, Any]]] | None:
+    """The dicts of ``value``, level by level, when it holds only dicts, lists, str, int, bool and None
+    (exact types) and nothing deeper than ``MAX_DEPTH``; None otherwise. It walks a level at a time, so
+    the types of a level's members are gathered in C rather than tested one by one in Python."""
+    if type(value) not in _JSON_TYPES:
+        return None
+    dict_levels: list[list[dict[Any, Any]]] = []
+    dicts: list[dict[Any, Any]] = [value] if type(value) is dict else []  # type: ignore[list-item]
+    lists: list[list[Any]] = [value] if type(value) is list else []  # type: ignore[list-item]
+    depth = 0
+    while dicts or lists:
+        dict_levels.append(dicts)
+        kinds = set(map(type, _members(dicts, lists)))
+        if not kinds:
+            break
+        depth += 1
+        if depth > MAX_DEPTH or not kinds <= _JSON_TYPES:
+            return None
+        # The next level, when there is one: a second pass, over members whose types are all known.
+        dicts, lists = (
+            [v for v in _members(dicts, lists) if type(v) is dict] if dict in kinds else [],
+            [v for v in _members(dicts, lists) if type(v) is list] if list in kinds else [],
+        )
+    return dict_levels
+
+
+def _members(dicts: list[dict[Any, Any]], lists: list[list[Any]]) -> Iterator[Any]:
+    return chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists))
+
+
+def canonical_json_large(value: object) -> bytes:
+    """``canonical_json(value)``, faster for large values such as a signed report of a megabyte.
+
+    Values of plain JSON types (exact ``dict``, ``list``, ``str``, ``int``, ``bool``, None) are encoded
+    by orjson: its compact encoding with sorted keys is byte for byte RFC 8785 when every key is ASCII
+    (then code-point order is JCS's UTF-16 order), integers are within ±(2**53 - 1) (orjson refuses the
+    others) and no string holds a lone surrogate (orjson refuses those too); it escapes strings as RFC
+    8785 does and writes other text as UTF-8. Anything else goes to ``canonical_json``, which gives the
+    same bytes or names what cannot be encoded.
+
+    :returns: the canonical UTF-8 bytes, exactly those of ``canonical_json(value)``.
+    :raises NonCanonicalValue: as ``canonical_json``.
+    """
+    levels = _plain_levels(value)
+    if levels is not None:
+        try:
+            encoded = orjson.dumps(value, default=_refuse, option=_ORJSON_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError):
+            encoded = None
+        if encoded is not None:
+            if encoded.isascii():
+                return encoded
+            # Text beyond ASCII: the order is still right unless a key is non-ASCII (orjson orders
+            # keys by UTF-8 bytes, JCS by UTF-16 code units).
+            keys = {key for dicts in levels for d in dicts for key in d}
+            if all(type(key) is str for key in keys) and "".join(keys).isascii():
+                return encoded
+    return canonical_json(value)
 
 
 def parse_decimal(

@@ -51,10 +51,20 @@ def attribute_loans(investment: Decimal, loans: Sequence[Loan], verified: Decima
         the factors of any subset of them depend on.
     :returns: the lines of ``loans`` only, each as ``attribute`` over all the loans would give it.
     """
+    raw_share, shares = loan_shares(investment, [loan.outstanding for loan in loans], verified, total_outstanding)
+    return ProjectAttribution([LoanAttribution(loan, share, financed) for loan, (share, financed) in zip(loans, shares)], raw_share)
+
+
+def loan_shares(
+    investment: Decimal, outstanding: Sequence[Decimal], verified: Decimal, total_outstanding: Decimal
+) -> tuple[Decimal, list[tuple[Decimal, Decimal]]]:
+    """``attribute_loans`` for loans given by their outstanding amounts, without a line object per loan.
+
+    :returns: the project's raw share (Σ outstanding ÷ investment before any scaling) and, per amount
+        in ``outstanding``, its attribution factor and financed reductions.
+    """
     raw_share = total_outstanding / investment if investment > 0 else ZERO
     denominator = total_outstanding if raw_share > 1 else investment
-    lines = []
-    for loan in loans:
-        share = loan.outstanding / denominator if denominator > 0 else ZERO
-        lines.append(LoanAttribution(loan, share, financed_tonnes(share * verified)))
-    return ProjectAttribution(lines, raw_share)
+    if denominator > 0:
+        return raw_share, [(share, financed_tonnes(share * verified)) for share in [amount / denominator for amount in outstanding]]
+    return raw_share, [(ZERO, financed_tonnes(ZERO * verified)) for _ in outstanding]

@@ -8,6 +8,7 @@ give the same output, so a report recomputed from an export matches the signed o
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ from ledger.domain.entities import (
     RewardProgram,
     Verification,
 )
-from ledger.reconciliation.attribution import attribute_loans
+from ledger.reconciliation.attribution import loan_shares
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.exceptions import (
     Finding,
@@ -173,52 +174,58 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
     projects with findings that name other loans or their credits get their full books read.
     """
     own = source.find(Loan, lender=lender)
-    own_by_project: dict[str, list[Loan]] = defaultdict(list)
-    for loan in own:  # in loan id order, as the project's books list them
-        own_by_project[loan.project_id].append(loan)
+    outstanding = [loan.outstanding for loan in own]
+    own_by_project: dict[str, list[tuple[Loan, Decimal]]] = defaultdict(list)
+    for loan, amount in zip(own, outstanding):  # in loan id order, as the project's books list them
+        own_by_project[loan.project_id].append((loan, amount))
     project_ids = sorted(own_by_project)
     totals = source.get_many(ProjectTotals, project_ids)
-    attributions = {p: attribute_loans(totals[p].total_investment, own_by_project[p], totals[p].verified, totals[p].outstanding) for p in project_ids}
-    lines = []
+    # Each loan's figures are computed once and written straight into its line: the biggest lender has
+    # thousands of loans, and a line object per loan cost more than the arithmetic.
+    lines_by_id: dict[str, dict[str, Any]] = {}
     project_lines = []
     financed_by_project = []
+    capped = set()
     for p in project_ids:
+        project_totals = totals[p]
+        loans = own_by_project[p]
+        raw_share, shares = loan_shares(project_totals.total_investment, [amount for _, amount in loans], project_totals.verified, project_totals.outstanding)
+        if raw_share > 1:
+            capped.add(p)
         outstanding_sum = factor_sum = financed_sum = ZERO
-        for line in attributions[p].lines:
-            loan = line.loan
-            outstanding = loan.outstanding
-            lines.append({
+        for (loan, amount), (share, financed) in zip(loans, shares):
+            lines_by_id[loan.loan_id] = {
                 "loan_id": loan.loan_id,
                 "project_id": p,
                 "principal": money(loan.principal),
                 "disbursed": money(loan.disbursed),
                 "repaid": money(loan.repaid),
-                "outstanding": money(outstanding),
-                "attribution_factor": factor(line.factor),
-                "financed_reductions": tonnes(line.financed_reductions),
+                "outstanding": money(amount),
+                "attribution_factor": factor(share),
+                "financed_reductions": tonnes(financed),
                 "registered_index": loan.registered_index,
-            })
-            outstanding_sum += outstanding
-            factor_sum += line.factor
-            financed_sum += line.financed_reductions
+            }
+            outstanding_sum += amount
+            factor_sum += share
+            financed_sum += financed
         project_lines.append({
             "project_id": p,
-            "verified_reductions": tonnes(totals[p].verified),
+            "verified_reductions": tonnes(project_totals.verified),
             "outstanding": money(outstanding_sum),
             "attribution_factor": factor(factor_sum),
             "financed_reductions": tonnes(financed_sum),
         })
         financed_by_project.append(financed_sum)
-    lines.sort(key=lambda line: str(line["loan_id"]))
+    lines = [lines_by_id[loan_id] for loan_id in sorted(lines_by_id)]
     figures = {
         "lender": lender,
         "loans": lines,
         "projects": project_lines,
         "totals": {
             "loans": len(own),
-            "principal": money(sum((loan.principal for loan in own), ZERO)),
-            "disbursed": money(sum((loan.disbursed for loan in own), ZERO)),
-            "outstanding": money(sum((loan.outstanding for loan in own), ZERO)),
+            "principal": money(sum(map(attrgetter("principal"), own), ZERO)),
+            "disbursed": money(sum(map(attrgetter("disbursed"), own), ZERO)),
+            "outstanding": money(sum(outstanding, ZERO)),
             "financed_reductions": tonnes(sum(financed_by_project, ZERO)),
         },
     }
@@ -228,10 +235,10 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
     troubled = {
         p
         for p in project_ids
-        if attributions[p].capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
+        if p in capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
     }
     books = Books.for_projects(source, troubled)
-    mine = {f"loan:{loan.loan_id}" for loan in own}
+    mine = {f"loan:{loan.loan_id}" for p in troubled for loan, _ in own_by_project[p]}
     findings: list[Finding] = []
     for p in project_ids:
         if p in troubled:
@@ -241,7 +248,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
                 if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
             ]
         elif not totals[p].verifications:
-            findings += unverified_financing(p, own_by_project[p], as_of, settings)
+            findings += unverified_financing(p, [loan for loan, _ in own_by_project[p]], as_of, settings)
     header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
     return Report("lender", lender, figures, findings, header, lines)
 

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Iterable, TypeVar
 
-from ledger.crypto.canonical import b64encode, canonical_json
+from ledger.crypto.canonical import b64encode, canonical_json_large
 from ledger.domain.entities import Entity
 from ledger.domain.replay import replay_record
 from ledger.domain.state import MemoryState
@@ -45,7 +45,7 @@ class DatabaseSource:
 @dataclass(frozen=True)
 class SignedReport:
     body: dict[str, Any]
-    #: ``canonical_json(body)``: the bytes the signature covers.
+    #: ``canonical_json(body)`` (as ``canonical_json_large`` computes it): the bytes the signature covers.
     canonical: bytes
     signature: bytes
     report: Report
@@ -101,6 +101,6 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
         # Signed like the checkpoint of that size: by the key in force then.
         signing_key = runtime.signing_key(runtime.identity_at(uow, size).checkpoint_public_key)
     body = reports.signed_body(report, origin=identity.origin, tree_size=size, root_hash=root, as_of=as_of, settings=runtime.reconciliation)
-    canonical = canonical_json(body)
+    canonical = canonical_json_large(body)  # a lender's report is about a megabyte
     return SignedReport(body, canonical, signing_key.sign(canonical), report)
 
