@@ -150,7 +150,7 @@ E = TypeVar("E", bound=Entity)
 @functools.cache
 def _converters(kind: type[Entity]) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
     """Field names, and positions of the fields that need converting (arrays to tuples, memoryviews to bytes)."""
-    assert not hasattr(kind, "__post_init__"), "_to_entity bypasses __init__, which would skip __post_init__"
+    assert not hasattr(kind, "__post_init__"), "_mapper bypasses __init__, which would skip __post_init__"
     hints = typing.get_type_hints(kind)
     names = tuple(f.name for f in dataclasses.fields(kind))
     tuples = tuple(i for i, n in enumerate(names) if typing.get_origin(hints[n]) is tuple)
@@ -192,9 +192,6 @@ def _mapper(kind: type[E]) -> Callable[[Any], E]:
 
     return converted
 
-
-def _to_entity(kind: type[E], row: Any) -> E:
-    return _mapper(kind)(row)
 
 
 def _any_of(column: Any, values: list[Any]) -> Any:
@@ -269,7 +266,7 @@ class SqlAlchemyProjectionRepository:
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
         table = PROJECTION_TABLES[CreditBlock]
         row = self._conn.execute(select(table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
-        return None if row is None else _to_entity(CreditBlock, row)
+        return None if row is None else _mapper(CreditBlock)(row)
 
     def put(self, entities: Sequence[Entity]) -> None:
         """Insert or replace entities, kind by kind in table order (parties before their keys, whatever
