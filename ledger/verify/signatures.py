@@ -129,7 +129,7 @@ class _Workers:
 
     def submit(self, first: int, lines: bytes, key_numbers: array[int], keys: list[bytes]) -> None:
         while min(len(sent) for sent in self._sent.values()) >= BATCHES_IN_FLIGHT:
-            self._collect(block=True)
+            self._collect()
         connection = min(self._connections, key=lambda c: len(self._sent[c]))
         if len(lines) <= SLOT_BYTES and self._free:
             slot: int | None = self._free.pop()
@@ -141,9 +141,10 @@ class _Workers:
             connection.send((None, 0, lines, first, key_numbers, keys))
         self._sent[connection].append(slot)
 
-    def _collect(self, *, block: bool) -> None:
+    def _collect(self) -> None:
+        """Wait for at least one answer; take every answer that has come."""
         busy = [c for c, sent in self._sent.items() if sent]
-        for connection in wait(busy, timeout=None if block else 0):
+        for connection in wait(busy):
             assert isinstance(connection, Connection)
             try:
                 _, failure = connection.recv()
@@ -157,7 +158,7 @@ class _Workers:
 
     def drain(self) -> None:
         while any(self._sent.values()):
-            self._collect(block=True)
+            self._collect()
 
     def close(self) -> None:
         for connection in self._connections:
