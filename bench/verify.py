@@ -147,9 +147,9 @@ def _startup_s() -> float:
 
 def _load_and_export(
     ctx: Context, result: BenchResult, work: Path, *, tranches: int, prefixes: list[int], label: str = ""
-) -> tuple[str, str, int, list[tuple[int, Path]]]:
+) -> tuple[str, str, list[tuple[int, Path]]]:
     """Load the demo with ``tranches`` into a fresh server and export the whole log (and ``prefixes``);
-    the log's origin, verifier key and size, and the bundles (tree size, file), smallest first. The server
+    the log's origin and verifier key, and the bundles (tree size, file), smallest first. The server
     (and its PostgreSQL) is stopped on return: the verifier gets the machine to itself."""
     p = ctx.params
     what = f"{label}: " if label else ""
@@ -186,7 +186,7 @@ def _load_and_export(
         result.details[f"{key}_exports"] = exports
     result.details[f"{key}_server"] = dict(ours.info)
     result.errors.extend(ours.problems)
-    return origin, verifier_key, size, bundles
+    return origin, verifier_key, bundles
 
 
 @benchmark(
@@ -232,7 +232,7 @@ def verify_bench(ctx: Context) -> BenchResult:
             )
         # Every server (and its PostgreSQL) is stopped: the verifier has the machine to itself.
         result.details["verifier_startup_s"] = round(_startup_s(), 2)
-        for what, origin, verifier_key, _, bundles in logs:
+        for what, origin, verifier_key, bundles in logs:
             for want, path in bundles:
                 ceiling = ceiling_now()
                 run = _verify_once(ctx, result, path, want, origin, verifier_key, work, what, signature_us)
