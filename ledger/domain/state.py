@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar, cast
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar, cast
 
 from ledger.domain.entities import Correction, CreditBlock, Entity
 
@@ -75,6 +75,12 @@ class MemoryState:
         return sorted(
             (e for e in self._entities.get(kind, {}).values() if getattr(e, field) in wanted), key=lambda e: e.key  # type: ignore[misc]
         )
+
+    def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
+        return [tuple(getattr(e, name) for name in names) for e in self.find(kind, **equals)]
+
+    def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
+        return self.get_many(kind, {getattr(e, field) for e in self.find(by, **equals)})
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
         position = bisect.bisect_right(self._block_starts, serial)

@@ -252,6 +252,26 @@ class SqlAlchemyProjectionRepository:
         query = select(table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
         return list(map(_mapper(kind), self._conn.execute(query).all()))
 
+    def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
+        """The ``names`` fields of every entity of ``kind`` with the given field values, as tuples, in no
+        particular order: only those columns are read and converted, and no entities are built."""
+        table = PROJECTION_TABLES[kind]
+        query = select(*(table.c[name] for name in names))
+        for name, value in equals.items():
+            query = query.where(table.c[name] == value)
+        return list(self._conn.execute(query).all())  # rows behave as tuples
+
+    def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
+        """``get_many(kind, {getattr(e, field) for e in find(by, **equals)})`` in one query, the keys never
+        leaving the database."""
+        table, referring = PROJECTION_TABLES[kind], PROJECTION_TABLES[by]
+        keys = select(referring.c[field])
+        for name, value in equals.items():
+            keys = keys.where(referring.c[name] == value)
+        rows = self._conn.execute(select(table).where(table.c[kind.KEY].in_(keys))).all()
+        to_entity, key = _mapper(kind), kind.KEY
+        return {getattr(entity, key): entity for entity in map(to_entity, rows)}
+
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
         table = PROJECTION_TABLES[kind]

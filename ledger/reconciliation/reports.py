@@ -8,7 +8,7 @@ give the same output, so a report recomputed from an export matches the signed o
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import attrgetter
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -165,46 +165,54 @@ def _reward_findings_for(source: ReportSource, books: Books, project_ids: list[s
     return reward_findings(disbursements, programs, verifications)
 
 
+#: What a lender's report reads of each of its loans (``find_fields``), in this order.
+_LENDER_LOAN_FIELDS = ("loan_id", "project_id", "principal", "disbursed", "repaid", "registered_index")
+
+
 def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: Settings) -> Report:
     """A lender's green loans with attribution factors and financed reductions (its disclosure).
 
-    A bank may lend to most of the programme's projects, so this reads its own loans and one row of
-    totals per project (``ProjectTotals``), not every loan and verification of those projects: a
-    loan's factor needs only the project's investment, outstanding total and verified tonnes. The few
-    projects with findings that name other loans or their credits get their full books read.
+    A bank may lend to most of the programme's projects, so this reads the few fields it needs of its
+    own loans and one row of totals per project (``ProjectTotals``), not every loan and verification of
+    those projects: a loan's factor needs only the project's investment, outstanding total and
+    verified tonnes. The few projects with findings that name other loans or their credits get their
+    full books read, and the loans of projects with nothing verified are read whole for their findings.
     """
-    own = source.find(Loan, lender=lender)
-    outstanding = [loan.outstanding for loan in own]
-    own_by_project: dict[str, list[tuple[Loan, Decimal]]] = defaultdict(list)
-    for loan, amount in zip(own, outstanding):  # in loan id order, as the project's books list them
-        own_by_project[loan.project_id].append((loan, amount))
+    # Sorted here, not by the database, whose collation need not be code-point order: the loans of a
+    # project are summed in loan id order whichever source computes the report.
+    own = sorted(source.find_fields(Loan, _LENDER_LOAN_FIELDS, lender=lender), key=_first)
+    totals = source.get_referenced(ProjectTotals, Loan, "project_id", lender=lender)
+    own_by_project: dict[str, list[tuple[str, Decimal, Decimal, Decimal, int, Decimal]]] = defaultdict(list)
+    for loan_id, project_id, principal, disbursed, repaid, registered_index in own:
+        own_by_project[project_id].append((loan_id, principal, disbursed, repaid, registered_index, disbursed - repaid))
     project_ids = sorted(own_by_project)
-    totals = source.get_many(ProjectTotals, project_ids)
     # Each loan's figures are computed once and written straight into its line: the biggest lender has
     # thousands of loans, and a line object per loan cost more than the arithmetic.
-    lines_by_id: dict[str, dict[str, Any]] = {}
+    lines = []
     project_lines = []
-    financed_by_project = []
     capped = set()
+    principal_sum = disbursed_sum = outstanding_total = financed_total = ZERO
     for p in project_ids:
         project_totals = totals[p]
         loans = own_by_project[p]
-        raw_share, shares = loan_shares(project_totals.total_investment, [amount for _, amount in loans], project_totals.verified, project_totals.outstanding)
+        raw_share, shares = loan_shares(project_totals.total_investment, [loan[5] for loan in loans], project_totals.verified, project_totals.outstanding)
         if raw_share > 1:
             capped.add(p)
         outstanding_sum = factor_sum = financed_sum = ZERO
-        for (loan, amount), (share, financed) in zip(loans, shares):
-            lines_by_id[loan.loan_id] = {
-                "loan_id": loan.loan_id,
+        for (loan_id, principal, disbursed, repaid, registered_index, amount), (share, financed) in zip(loans, shares):
+            lines.append({
+                "loan_id": loan_id,
                 "project_id": p,
-                "principal": money(loan.principal),
-                "disbursed": money(loan.disbursed),
-                "repaid": money(loan.repaid),
+                "principal": money(principal),
+                "disbursed": money(disbursed),
+                "repaid": money(repaid),
                 "outstanding": money(amount),
                 "attribution_factor": factor(share),
                 "financed_reductions": tonnes(financed),
-                "registered_index": loan.registered_index,
-            }
+                "registered_index": registered_index,
+            })
+            principal_sum += principal
+            disbursed_sum += disbursed
             outstanding_sum += amount
             factor_sum += share
             financed_sum += financed
@@ -215,18 +223,19 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
             "attribution_factor": factor(factor_sum),
             "financed_reductions": tonnes(financed_sum),
         })
-        financed_by_project.append(financed_sum)
-    lines = [lines_by_id[loan_id] for loan_id in sorted(lines_by_id)]
+        outstanding_total += outstanding_sum
+        financed_total += financed_sum
+    lines.sort(key=_loan_id)
     figures = {
         "lender": lender,
         "loans": lines,
         "projects": project_lines,
         "totals": {
             "loans": len(own),
-            "principal": money(sum(map(attrgetter("principal"), own), ZERO)),
-            "disbursed": money(sum(map(attrgetter("disbursed"), own), ZERO)),
-            "outstanding": money(sum(outstanding, ZERO)),
-            "financed_reductions": tonnes(sum(financed_by_project, ZERO)),
+            "principal": money(principal_sum),
+            "disbursed": money(disbursed_sum),
+            "outstanding": money(outstanding_total),
+            "financed_reductions": tonnes(financed_total),
         },
     }
     # Over-attribution, loans beyond the investment and over-issued credits name other loans and
@@ -238,7 +247,12 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
         if p in capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
     }
     books = Books.for_projects(source, troubled)
-    mine = {f"loan:{loan.loan_id}" for p in troubled for loan, _ in own_by_project[p]}
+    mine = {f"loan:{loan[0]}" for p in troubled for loan in own_by_project[p]}
+    unverified = [p for p in project_ids if p not in troubled and not totals[p].verifications]
+    unverified_loans: dict[str, list[Loan]] = defaultdict(list)
+    for loan in source.find_in(Loan, "project_id", unverified) if unverified else []:
+        if loan.lender == lender:
+            unverified_loans[loan.project_id].append(loan)
     findings: list[Finding] = []
     for p in project_ids:
         if p in troubled:
@@ -247,10 +261,14 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
                 for f in project_findings(books, p, as_of, settings)
                 if not f.subject.startswith("loan:") or f.subject in mine  # other lenders' loans are theirs to disclose
             ]
-        elif not totals[p].verifications:
-            findings += unverified_financing(p, [loan for loan, _ in own_by_project[p]], as_of, settings)
+        elif p in unverified_loans:
+            findings += unverified_financing(p, unverified_loans[p], as_of, settings)
     header = ["loan_id", "project_id", "principal", "disbursed", "repaid", "outstanding", "attribution_factor", "financed_reductions"]
     return Report("lender", lender, figures, findings, header, lines)
+
+
+_loan_id = itemgetter("loan_id")
+_first = itemgetter(0)
 
 
 def _intensity(emissions: Decimal, output_value: Decimal) -> Decimal | None:

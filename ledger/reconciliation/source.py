@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Protocol, TypeVar
+from typing import Any, Iterable, Protocol, Sequence, TypeVar
 
 from ledger.domain.entities import Entity
 
@@ -19,3 +19,11 @@ class ReportSource(Protocol):
         ...
 
     def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]: ...
+
+    def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
+        """The ``names`` fields of every entity of ``kind`` with the given field values, in no particular order."""
+        ...
+
+    def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
+        """The entities of ``kind`` (by key) that the ``by`` entities with the given field values name in ``field``."""
+        ...

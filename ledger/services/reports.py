@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any, Iterable, TypeVar
+from typing import Any, Iterable, Sequence, TypeVar
 
 from ledger.crypto.canonical import b64encode, canonical_json_large
 from ledger.domain.entities import Entity
@@ -40,6 +40,12 @@ class DatabaseSource:
 
     def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
         return self._projections.find_in(kind, field, values)
+
+    def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
+        return self._projections.find_fields(kind, names, **equals)
+
+    def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
+        return self._projections.get_referenced(kind, by, field, **equals)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import DataError
 
 from ledger.domain.entities import Loan, ProjectTotals
+from ledger.domain.state import MemoryState
 from ledger.persistence.db import make_engine
 from ledger.persistence.repositories import SqlAlchemyProjectionRepository
 
@@ -78,3 +80,30 @@ def test_timestamps_come_back_in_utc(connection) -> None:  # type: ignore[no-unt
     (read,) = repo.find(Loan, lender="bank-a")
     assert read == loan
     assert read.first_disbursed_at is not None and read.first_disbursed_at.tzinfo is timezone.utc
+
+
+def _loan(loan_id: str, lender: str, project_id: str, disbursed: str) -> Loan:
+    return Loan(
+        loan_id=loan_id, lender=lender, project_id=project_id, principal=Decimal("900.00"), currency="CNY",
+        annual_rate_percent=Decimal("3.1000"), term_months=12, exceeds_investment=False, disbursed=Decimal(disbursed),
+        repaid=Decimal("0.00"), first_disbursed_at=None, registered_index=7, last_index=9,
+    )
+
+
+def test_narrow_and_referencing_reads_match_the_in_memory_state(connection) -> None:  # type: ignore[no-untyped-def]
+    """What a lender's report reads: a few fields of its loans, and the totals of the projects they go
+    to, read in one query each; the in-memory state (as-of reports, the verifier) answers the same."""
+    repo, state = SqlAlchemyProjectionRepository(connection), MemoryState()
+    projects = ODD_KEYS[:5] + ["p-unlent"]
+    entities: list[Any] = [_totals(p, i) for i, p in enumerate(projects)]
+    entities += [_loan(f"L{i}", "bank-a" if i % 3 else "bank-b", projects[i % 5], f"{i}.50") for i in range(12)]
+    repo.put(entities)
+    state.put(entities)
+    fields = ("loan_id", "project_id", "disbursed", "registered_index")
+    for lender in ("bank-a", "bank-b", "nobody"):
+        read = sorted(map(tuple, repo.find_fields(Loan, fields, lender=lender)))
+        assert read == sorted(state.find_fields(Loan, fields, lender=lender))
+        assert read == sorted((e.loan_id, e.project_id, e.disbursed, 7) for e in entities if isinstance(e, Loan) and e.lender == lender)
+        totals = repo.get_referenced(ProjectTotals, Loan, "project_id", lender=lender)
+        assert totals == state.get_referenced(ProjectTotals, Loan, "project_id", lender=lender)
+        assert set(totals) == {p for _, p, _, _ in read} and "p-unlent" not in totals
