@@ -29,13 +29,14 @@ class Books:
     _attributions: dict[str, ProjectAttribution] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def for_projects(cls, source: ReportSource, project_ids: Iterable[str]) -> "Books":
+    def for_projects(cls, source: ReportSource, project_ids: Iterable[str], *, rewards: bool = True) -> "Books":
+        """:param rewards: read the projects' reward disbursements too (``project_findings`` does not need them)."""
         ids = sorted(set(project_ids))
         books = cls(source.get_many(Project, ids))
         books._fill(
             source.find_in(Loan, "project_id", ids),
             source.find_in(Verification, "project_id", ids),
-            source.find_in(RewardDisbursement, "project_id", ids),
+            source.find_in(RewardDisbursement, "project_id", ids) if rewards else [],
         )
         books._add_blocks(source.find_in(CreditBlock, "verification_id", [v.verification_id for vs in books.verifications.values() for v in vs]))
         return books

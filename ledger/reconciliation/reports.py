@@ -246,7 +246,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
         for p in project_ids
         if p in capped or totals[p].loan_principal > totals[p].total_investment or totals[p].over_credited
     }
-    books = Books.for_projects(source, troubled)
+    books = Books.for_projects(source, troubled, rewards=False)  # only project_findings reads them
     mine = {f"loan:{loan[0]}" for p in troubled for loan in own_by_project[p]}
     unverified = [p for p in project_ids if p not in troubled and not totals[p].verifications]
     unverified_loans: dict[str, list[Loan]] = defaultdict(list)
