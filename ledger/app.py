@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from datetime import timedelta
@@ -35,6 +36,18 @@ def database_url(config: Config) -> str:
     os.environ["DATABASE_URL"] = url  # worker processes and subcommands find the same server
     upgrade(url)
     return url
+
+
+def freeze_loaded() -> None:
+    """Leave what a server process has loaded out of the garbage collector's full collections.
+
+    What a worker has loaded once its app is built (modules, schemas, table metadata: some 140,000
+    objects) lives as long as the worker. Frozen, it is no longer walked by the full collections that
+    a report's thousands of objects set off every few requests, and which then took as long as the
+    report (80 ms) walking those objects.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(config: Config | None = None) -> Flask:

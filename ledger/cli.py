@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -152,7 +151,7 @@ def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
 @click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run re-sends the same entries).")
 def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate, initialize if needed, and run the API under gunicorn."""
-    from ledger.app import create_app, database_url
+    from ledger.app import create_app, database_url, freeze_loaded
     from ledger.persistence.migrate import upgrade
 
     config = Config.from_env()
@@ -195,12 +194,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         def load(self) -> Any:
             _problem_error_pages()  # in each worker, which is where gunicorn answers malformed requests
             app = create_app(Config.from_env())
-            # What the worker has loaded so far (modules, schemas, table metadata: some 140,000
-            # objects) lives as long as the worker. Frozen, it is left out of the collector's full
-            # collections, which a report's thousands of objects set off every few requests and
-            # which then took as long as the report (80 ms) walking those objects.
-            gc.collect()
-            gc.freeze()
+            freeze_loaded()
             return app
 
     where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
