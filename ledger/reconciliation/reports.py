@@ -8,7 +8,7 @@ give the same output, so a report recomputed from an export matches the signed o
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -182,6 +182,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
     # project are summed in loan id order whichever source computes the report.
     own = sorted(source.find_fields(Loan, _LENDER_LOAN_FIELDS, lender=lender), key=_first)
     totals = source.get_referenced(ProjectTotals, Loan, "project_id", lender=lender)
+    # Per project, its loans as (loan id, principal, disbursed, repaid, registered index, outstanding).
     own_by_project: dict[str, list[tuple[str, Decimal, Decimal, Decimal, int, Decimal]]] = defaultdict(list)
     for loan_id, project_id, principal, disbursed, repaid, registered_index in own:
         own_by_project[project_id].append((loan_id, principal, disbursed, repaid, registered_index, disbursed - repaid))
@@ -250,7 +251,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
     mine = {f"loan:{loan[0]}" for p in troubled for loan in own_by_project[p]}
     unverified = [p for p in project_ids if p not in troubled and not totals[p].verifications]
     unverified_loans: dict[str, list[Loan]] = defaultdict(list)
-    for loan in source.find_in(Loan, "project_id", unverified) if unverified else []:
+    for loan in sorted(source.find_in(Loan, "project_id", unverified), key=_loan_id_of) if unverified else []:
         if loan.lender == lender:
             unverified_loans[loan.project_id].append(loan)
     findings: list[Finding] = []
@@ -268,6 +269,7 @@ def lender_report(source: ReportSource, lender: str, as_of: datetime, settings: 
 
 
 _loan_id = itemgetter("loan_id")
+_loan_id_of = attrgetter("loan_id")
 _first = itemgetter(0)
 
 
