@@ -125,29 +125,38 @@ def corrected_indices(lines: Iterable[bytes] | BinaryIO) -> set[int]:
     """The indices that the bundle's entry.corrected entries name: a cheap first pass over a file (read
     in blocks, searched for the type, when ``lines`` is a binary file), or over lines."""
     found: set[int] = set()
-    if not hasattr(lines, "read"):
+    if not hasattr(lines, "readinto"):
         for line in lines:
             if _CORRECTION in line:
                 _add_corrected(line, found)
         return found
-    read = lines.read
-    tail = b""
-    while block := read(_BLOCK):
-        data = tail + block
-        cut = data.rfind(b"\n") + 1
-        _scan_corrections(data[:cut], found)
-        tail = data[cut:]
-    _scan_corrections(tail, found)
-    return found
+    # One buffer, refilled in place after the partial line at its end is moved to its start: a
+    # bundle of a million entries is half a gigabyte, and copying each block into new bytes objects
+    # took longer than searching it.
+    buffer = bytearray(_BLOCK)
+    kept = 0  # bytes of a partial line at the buffer's start
+    while True:
+        if kept == len(buffer):  # a line longer than the buffer
+            buffer.extend(bytes(len(buffer)))
+        with memoryview(buffer) as view:
+            read = lines.readinto(view[kept:]) or 0
+        end = kept + read
+        cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
+        _scan_corrections(buffer, cut, found)
+        if not read:
+            return found
+        buffer[: end - cut] = buffer[cut:end]
+        kept = end - cut
 
 
-def _scan_corrections(chunk: bytes, found: set[int]) -> None:
-    at = chunk.find(_CORRECTION)
+def _scan_corrections(buffer: bytearray, end: int, found: set[int]) -> None:
+    """Add the corrected indices of the whole lines in ``buffer[:end]``."""
+    at = buffer.find(_CORRECTION, 0, end)
     while at >= 0:
-        start, end = chunk.rfind(b"\n", 0, at) + 1, chunk.find(b"\n", at)
-        end = len(chunk) if end < 0 else end
-        _add_corrected(chunk[start:end], found)
-        at = chunk.find(_CORRECTION, end)
+        start, stop = buffer.rfind(b"\n", 0, at) + 1, buffer.find(b"\n", at, end)
+        stop = end if stop < 0 else stop
+        _add_corrected(bytes(buffer[start:stop]), found)
+        at = buffer.find(_CORRECTION, stop, end)
 
 
 def _add_corrected(line: bytes, found: set[int]) -> None:
