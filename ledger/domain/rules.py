@@ -15,7 +15,7 @@ from ledger import errors
 from ledger.crypto.canonical import parse_decimal
 from ledger.domain.entities import Entity, Party, PartyKey
 from ledger.domain.envelope import Submission, parse_time
-from ledger.domain.fields import DecimalString, UtcTimestamp
+from ledger.domain.fields import MAX_INTEGER_DIGITS, DecimalString, UtcTimestamp
 from ledger.domain.state import EntryView, LedgerState
 
 
@@ -116,9 +116,12 @@ def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]
 
     def deserialize(value: object, attr: str | None, data: Mapping[str, Any] | None) -> Decimal:
         try:
-            return parse_decimal(value, places=places, field="", allow_negative=allow_negative)
+            parsed = parse_decimal(value, places=places, field="", allow_negative=allow_negative)
         except errors.InvalidInput as exc:
             raise ValidationError(exc.detail) from exc
+        if parsed.adjusted() >= MAX_INTEGER_DIGITS:  # DecimalString._parse's limit (marshmallow words it)
+            raise ValidationError("too many integer digits")
+        return parsed
 
     return deserialize
 
