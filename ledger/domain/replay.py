@@ -21,7 +21,7 @@ def apply_entry(state: WritableState, ctx: EntryContext, signed_payload: Mapping
     :returns: the entities created or changed, the project totals they move included.
     :raises LedgerError: when a rule forbids the entry; ``state`` is then unchanged.
     """
-    kind = entry_type(ctx.entry_type)
+    kind = ENTRY_TYPES.get(ctx.entry_type) or entry_type(ctx.entry_type)
     entities = genesis_entities(ctx) if kind.name == GENESIS else with_totals(state, kind.handler(state, ctx))
     state.put(entities)
     # Only correctable entries need their payload later; the others are remembered by type and signer.

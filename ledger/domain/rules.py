@@ -226,7 +226,7 @@ def authorize_key(state: LedgerState, signer: str, key_id: str, entry_type: Entr
     key = state.get(PartyKey, key_id)
     if key is None or key.party_id != signer:
         raise errors.UnknownKey(f"key {key_id} is not a registered key of party {signer!r}", field="envelope.key")
-    if key.revoked:
+    if key.revoked_index is not None:  # key.revoked, without a property call per entry
         raise errors.KeyRevoked(f"key {key.key_id} was revoked at index {key.revoked_index}", field="envelope.key")
     party = state.get(Party, signer)
     if party is None:  # a key always belongs to a registered party; guard against a broken projection
