@@ -111,16 +111,30 @@ def _utc_timestamp(value: object, attr: str | None, data: Mapping[str, Any] | No
     return parsed
 
 
+#: Per decimal field shape, amounts already parsed (Decimals are immutable, so sharing one is safe):
+#: instalments and tranches repeat an amount from entry to entry.
+_PARSED_DECIMALS_LIMIT = 4096
+
+
 def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]:
     """``DecimalString._deserialize`` for these places, calling ``parse_decimal`` with one frame less."""
+    parsed_before: dict[str, Decimal] = {}
 
     def deserialize(value: object, attr: str | None, data: Mapping[str, Any] | None) -> Decimal:
+        if type(value) is str:
+            parsed = parsed_before.get(value)
+            if parsed is not None:
+                return parsed
         try:
             parsed = parse_decimal(value, places=places, field="", allow_negative=allow_negative)
         except errors.InvalidInput as exc:
             raise ValidationError(exc.detail) from exc
         if parsed.adjusted() >= MAX_INTEGER_DIGITS:  # DecimalString._parse's limit (marshmallow words it)
             raise ValidationError("too many integer digits")
+        if type(value) is str:
+            if len(parsed_before) >= _PARSED_DECIMALS_LIMIT:
+                parsed_before.clear()
+            parsed_before[value] = parsed
         return parsed
 
     return deserialize
