@@ -50,8 +50,9 @@ class Entity:
         kind lacks: only then are the names compared.
         """
         kind = type(self)
-        merged = self.__dict__ | changes
-        if len(merged) != len(self.__dict__) and not changes.keys() <= _field_names(kind):
+        fields = self.__dict__
+        merged = fields | changes
+        if len(merged) != len(fields) and not changes.keys() <= _field_names(kind):
             unknown = changes.keys() - _field_names(kind)
             raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
         copy = object.__new__(kind)

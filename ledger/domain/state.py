@@ -96,8 +96,9 @@ class MemoryState:
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
             kind = type(entity)
-            table = self._entities.get(kind)
-            if table is None:
+            try:
+                table = self._entities[kind]
+            except KeyError:
                 table = self._entities[kind] = {}
             key = getattr(entity, kind.KEY)
             previous = table.get(key)
