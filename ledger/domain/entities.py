@@ -46,13 +46,17 @@ class Entity:
         Every loan movement evolves a loan on the append path and in every replay, and a frozen
         dataclass's ``__init__`` sets each field through ``object.__setattr__``. Entities define no
         ``__post_init__`` and cache nothing in their ``__dict__``, so copying it is all ``replace`` does.
+        As that ``__dict__`` holds the fields and nothing else, a merge that grows it names a field the
+        kind lacks: only then are the names compared.
         """
         kind = type(self)
-        if not changes.keys() <= _field_names(kind):
+        fields = self.__dict__
+        merged = fields | changes
+        if len(merged) != len(fields) and not changes.keys() <= _field_names(kind):
             unknown = changes.keys() - _field_names(kind)
             raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
         copy = object.__new__(kind)
-        _set_attribute(copy, "__dict__", self.__dict__ | changes)
+        _set_attribute(copy, "__dict__", merged)
         return copy
 
     @classmethod

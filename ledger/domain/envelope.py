@@ -115,8 +115,9 @@ def parse_time(text: object, *, field: str) -> datetime:
     return canonical.parse_timestamp(text, field=field)
 
 
-#: (signer, key id) pairs whose formats were checked already: a log has few, and a regex is dearer than a set.
-_CHECKED_IDS: set[tuple[object, object]] = set()
+#: Key id -> the signer it was last checked with, both formats checked already: a log has few pairs, and
+#: a regex is dearer than a lookup (by the key id, whose hash the caller's key lookup has cached).
+_CHECKED_IDS: dict[str, str] = {}
 _CHECKED_IDS_LIMIT = 10_000
 
 
@@ -140,13 +141,13 @@ def check_envelope(envelope: dict[str, Any], where: str = "envelope.") -> tuple[
         _require(False, "type must be an entry type name", f"{where}type")
     signer = envelope["signer"]
     key_id = envelope["key"]
-    if type(signer) is not str or type(key_id) is not str or (signer, key_id) not in _CHECKED_IDS:
+    if type(signer) is not str or type(key_id) is not str or _CHECKED_IDS.get(key_id) != signer:
         _require(isinstance(signer, str) and bool(PARTY_ID_PATTERN.fullmatch(signer)), "signer must be a party id", f"{where}signer")
         _require(isinstance(key_id, str) and bool(KEY_ID_PATTERN.fullmatch(key_id)), "key must be 32 lowercase hex characters", f"{where}key")
         if type(signer) is str and type(key_id) is str:
             if len(_CHECKED_IDS) >= _CHECKED_IDS_LIMIT:
                 _CHECKED_IDS.clear()
-            _CHECKED_IDS.add((signer, key_id))
+            _CHECKED_IDS[key_id] = signer
     nonce = envelope["nonce"]
     if not (isinstance(nonce, str) and 0 < len(nonce) <= MAX_NONCE_LENGTH and nonce.isprintable()):
         _require(False, f"nonce must be 1-{MAX_NONCE_LENGTH} printable characters", f"{where}nonce")

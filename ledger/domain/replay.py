@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 from ledger import errors
 from ledger.domain.catalog import CORRECTABLE, ENTRY_TYPES, GENESIS, entry_type
 from ledger.domain.entities import Entity
 from ledger.domain.envelope import check_envelope, parse_submission
-from ledger.domain.rules import EntryContext, authorize_key, load_payload
+from ledger.domain.rules import EntryContext, EntryType, authorize_key, load_payload
 from ledger.domain.state import WritableState
 from ledger.domain.totals import with_totals
 from ledger.domain.types.registry import genesis_entities
@@ -21,11 +22,16 @@ def apply_entry(state: WritableState, ctx: EntryContext, signed_payload: Mapping
     :returns: the entities created or changed, the project totals they move included.
     :raises LedgerError: when a rule forbids the entry; ``state`` is then unchanged.
     """
-    kind = entry_type(ctx.entry_type)
-    entities = genesis_entities(ctx) if kind.name == GENESIS else with_totals(state, kind.handler(state, ctx))
+    return _apply(state, ctx, ENTRY_TYPES.get(ctx.entry_type) or entry_type(ctx.entry_type), signed_payload)
+
+
+def _apply(state: WritableState, ctx: EntryContext, kind: EntryType, signed_payload: Mapping[str, Any]) -> list[Entity]:
+    """``apply_entry`` once the entry's type is known."""
+    name = kind.name
+    entities = genesis_entities(ctx) if name == GENESIS else with_totals(state, kind.handler(state, ctx))
     state.put(entities)
     # Only correctable entries need their payload later; the others are remembered by type and signer.
-    state.record_entry(ctx.index, ctx.entry_type, ctx.signer, signed_payload if ctx.entry_type in CORRECTABLE else {})
+    state.record_entry(ctx.index, name, ctx.signer, signed_payload if name in CORRECTABLE else {})
     return entities
 
 
@@ -52,4 +58,9 @@ def replay_record(state: WritableState, record: Mapping[str, Any], *, trusted: b
             raise errors.RuleViolation("a genesis entry may stand only at index 0", field="envelope.type", rule="genesis-not-first")
     else:
         authorize_key(state, signer, key_id, kind)
-    return apply_entry(state, EntryContext(record["index"], name, signer, key_id, signed_at, payload), signed_payload)
+    return _apply(state, _new_context((record["index"], name, signer, key_id, signed_at, payload)), kind, signed_payload)
+
+
+#: ``EntryContext(*fields)`` without the Python frame of the named tuple's generated ``__new__`` (which
+#: does just this): every entry of every replay builds one.
+_new_context = functools.partial(tuple.__new__, EntryContext)

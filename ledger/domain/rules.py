@@ -15,7 +15,7 @@ from ledger import errors
 from ledger.crypto.canonical import parse_decimal
 from ledger.domain.entities import Entity, Party, PartyKey
 from ledger.domain.envelope import Submission, parse_time
-from ledger.domain.fields import DecimalString, UtcTimestamp
+from ledger.domain.fields import MAX_INTEGER_DIGITS, DecimalString, UtcTimestamp
 from ledger.domain.state import EntryView, LedgerState
 
 
@@ -82,33 +82,23 @@ def _instance(schema: type[Schema]) -> Schema:
 
 
 #: One field of a load plan: data key, result key, required, load_default, allow_none, deserializer,
-#: validators (each with whether a False return fails it), and for a plain String field the set of
-#: values it accepted already (its validators are pure functions of the value; ids repeat a lot).
-_FieldPlan = tuple[str, str, bool, Any, bool, Callable[..., Any], tuple[tuple[Callable[[Any], Any], bool], ...], "set[str] | None"]
-_ACCEPTED_LIMIT = 100_000
-
-
-#: Payload timestamps already parsed (datetimes are immutable, so sharing one is safe): value dates and
-#: periods repeat from entry to entry, as many movements share a day.
-_PARSED_TIMES: dict[str, datetime] = {}
-_PARSED_TIMES_LIMIT = 4096
+#: validators (each with whether a False return fails it), and for a field whose load of a string is a
+#: pure function of the string (a plain String, a decimal, a timestamp: their validators too) the strings
+#: it loaded already, each with what it loaded to, and how many to keep. Ids, amounts and dates repeat
+#: from entry to entry; what a string loads to is immutable (str, Decimal, datetime), so sharing is safe.
+_FieldPlan = tuple[
+    str, str, bool, Any, bool, Callable[..., Any], tuple[tuple[Callable[[Any], Any], bool], ...], "dict[str, Any] | None", int
+]
+_IDS_KEPT = 100_000
+_PARSED_KEPT = 4096
 
 
 def _utc_timestamp(value: object, attr: str | None, data: Mapping[str, Any] | None) -> datetime:
     """``UtcTimestamp._deserialize`` through the quicker ``parse_time`` (the same values, the same refusals)."""
-    if type(value) is str:
-        parsed = _PARSED_TIMES.get(value)
-        if parsed is not None:
-            return parsed
     try:
-        parsed = parse_time(value, field="")
+        return parse_time(value, field="")
     except errors.InvalidInput as exc:
         raise ValidationError(exc.detail) from exc
-    if type(value) is str:
-        if len(_PARSED_TIMES) >= _PARSED_TIMES_LIMIT:
-            _PARSED_TIMES.clear()
-        _PARSED_TIMES[value] = parsed
-    return parsed
 
 
 def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]:
@@ -116,9 +106,12 @@ def _decimal_string(places: int, allow_negative: bool) -> Callable[..., Decimal]
 
     def deserialize(value: object, attr: str | None, data: Mapping[str, Any] | None) -> Decimal:
         try:
-            return parse_decimal(value, places=places, field="", allow_negative=allow_negative)
+            parsed = parse_decimal(value, places=places, field="", allow_negative=allow_negative)
         except errors.InvalidInput as exc:
             raise ValidationError(exc.detail) from exc
+        if parsed.adjusted() >= MAX_INTEGER_DIGITS:  # DecimalString._parse's limit (marshmallow words it)
+            raise ValidationError("too many integer digits")
+        return parsed
 
     return deserialize
 
@@ -154,12 +147,15 @@ def _load_plan(schema: type[Schema]) -> _LoadPlan | None:
             return None
         validators = tuple((v, not isinstance(v, Validator)) for v in field.validators)
         deserialize: Callable[..., Any] = field._deserialize
+        loaded_before: dict[str, Any] | None = None
+        kept = _PARSED_KEPT
         if type(field) is UtcTimestamp:
-            deserialize = _utc_timestamp
+            deserialize, loaded_before = _utc_timestamp, {}
         elif isinstance(field, DecimalString) and type(field)._parse is DecimalString._parse:
-            deserialize = _decimal_string(field.places, field.allow_negative)
-        accepted: set[str] | None = set() if type(field) is fields.String else None
-        plan.append((key, out_key, field.required, field.load_default, field.allow_none, deserialize, validators, accepted))
+            deserialize, loaded_before = _decimal_string(field.places, field.allow_negative), {}
+        elif type(field) is fields.String:
+            loaded_before, kept = {}, _IDS_KEPT
+        plan.append((key, out_key, field.required, field.load_default, field.allow_none, deserialize, validators, loaded_before, kept))
     return _LoadPlan(frozenset(key for key, *_ in plan), tuple(plan))
 
 
@@ -168,11 +164,13 @@ def _load_fast(plan: _LoadPlan, payload: dict[str, Any]) -> dict[str, Any]:
     if not plan.keys.issuperset(payload):
         raise ValidationError("unknown field")
     loaded: dict[str, Any] = {}
-    for key, out_key, required, load_default, allow_none, deserialize, validators, accepted in plan.fields:
+    for key, out_key, required, load_default, allow_none, deserialize, validators, loaded_before, kept in plan.fields:
         value = payload.get(key, missing)
-        if accepted is not None and type(value) is str and value in accepted:
-            loaded[out_key] = value  # fields.String loads a str as itself
-            continue
+        if loaded_before is not None and type(value) is str:
+            known = loaded_before.get(value)
+            if known is not None:
+                loaded[out_key] = known
+                continue
         if value is missing:
             if required:
                 raise ValidationError("missing")
@@ -185,14 +183,15 @@ def _load_fast(plan: _LoadPlan, payload: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError("null")
             loaded[out_key] = None
             continue
+        text = value
         value = deserialize(value, key, payload)
         for validator, false_fails in validators:
             if validator(value) is False and false_fails:
                 raise ValidationError("invalid")
-        if accepted is not None and type(value) is str:
-            if len(accepted) >= _ACCEPTED_LIMIT:
-                accepted.clear()
-            accepted.add(value)
+        if loaded_before is not None and type(text) is str:
+            if len(loaded_before) >= kept:
+                loaded_before.clear()
+            loaded_before[text] = value
         loaded[out_key] = value
     return loaded
 
@@ -223,7 +222,7 @@ def authorize_key(state: LedgerState, signer: str, key_id: str, entry_type: Entr
     key = state.get(PartyKey, key_id)
     if key is None or key.party_id != signer:
         raise errors.UnknownKey(f"key {key_id} is not a registered key of party {signer!r}", field="envelope.key")
-    if key.revoked:
+    if key.revoked_index is not None:  # key.revoked, without a property call per entry
         raise errors.KeyRevoked(f"key {key.key_id} was revoked at index {key.revoked_index}", field="envelope.key")
     party = state.get(Party, signer)
     if party is None:  # a key always belongs to a registered party; guard against a broken projection

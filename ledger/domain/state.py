@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import json
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar, cast
 
@@ -52,8 +54,12 @@ class MemoryState:
         self._entries: dict[int, EntryView] = {}
 
     def get(self, kind: type[E], key: Any) -> E | None:
-        table = self._entities.get(kind)
-        return None if table is None else table.get(key)  # type: ignore[return-value]
+        # Subscripted rather than .get(kind): every entry reads several entities, and a kind is missing
+        # only until its first entity is put.
+        try:
+            return self._entities[kind].get(key)  # type: ignore[return-value]
+        except KeyError:
+            return None
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         """In key order, as the database returns them: reports must come out byte-identical either way."""
@@ -96,32 +102,49 @@ class MemoryState:
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
             kind = type(entity)
-            table = self._entities.get(kind)
-            if table is None:
+            try:
+                table = self._entities[kind]
+            except KeyError:
                 table = self._entities[kind] = {}
             key = getattr(entity, kind.KEY)
             previous = table.get(key)
-            if previous is None and kind is CreditBlock:
-                bisect.insort(self._block_starts, entity.start)  # type: ignore[attr-defined]
-            for name in kind.INDEXED:
-                value = getattr(entity, name)
-                if previous is not None:
-                    old = getattr(previous, name)
-                    if old == value:
-                        continue  # most updates (a loan's amounts) leave indexed fields as they were
-                    self._indexes[(kind, name)][old].discard(key)
-                index = self._indexes.get((kind, name))
-                if index is None:
-                    index = self._indexes[(kind, name)] = {}
-                keys = index.get(value)
-                if keys is None:
-                    index[value] = {key}
-                else:
-                    keys.add(key)
+            if previous is None:
+                if kind is CreditBlock:
+                    bisect.insort(self._block_starts, entity.start)  # type: ignore[attr-defined]
+                if kind.INDEXED:
+                    self._index(kind, key, entity, None)
+            elif kind.INDEXED:
+                indexed = _indexed_values(kind)
+                if indexed(previous) != indexed(entity):  # most updates (every loan movement) leave them as they were
+                    self._index(kind, key, entity, previous)
             table[key] = entity
+
+    def _index(self, kind: type[Entity], key: Any, entity: Entity, previous: Entity | None) -> None:
+        """Move ``key`` to the index entries of ``entity``'s indexed values (from ``previous``'s, if any)."""
+        for name in kind.INDEXED:
+            value = getattr(entity, name)
+            if previous is not None:
+                old = getattr(previous, name)
+                if old == value:
+                    continue
+                self._indexes[(kind, name)][old].discard(key)
+            index = self._indexes.get((kind, name))
+            if index is None:
+                index = self._indexes[(kind, name)] = {}
+            keys = index.get(value)
+            if keys is None:
+                index[value] = {key}
+            else:
+                keys.add(key)
 
     def all(self, kind: type[E]) -> list[E]:
         return cast(list[E], sorted(self._entities.get(kind, {}).values(), key=lambda e: e.key))
+
+
+@functools.cache
+def _indexed_values(kind: type[Entity]) -> Callable[[Entity], Any]:
+    """A function of an entity of ``kind`` that its indexed fields' values compare by, one C call."""
+    return operator.attrgetter(*kind.INDEXED)
 
 
 def in_force(view: EntryView | None, correction: Correction | None) -> EntryView | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence, Union
 
 import msgspec
 import orjson
@@ -212,36 +212,49 @@ def _encode(value: Any) -> str:
 _RECORD_FIELDS = frozenset({"index", "recorded_at", "envelope", "signature"})
 
 
-def _refuse_float(text: str) -> Any:
-    raise ValueError("numbers with a fraction are not accepted")
+def _nesting_at_most(levels: int) -> Any:
+    """The type of a JSON value without fractions or exponents, its objects and arrays at most ``levels`` deep."""
+    scalar: Any = Union[str, int, bool, None]
+    value = scalar
+    for _ in range(levels):
+        value = Union[scalar, dict[str, value], list[value]]  # type: ignore[valid-type]
+    return value
 
 
-# The fast path of ``_canonical_record``: parsing that refuses fractions and exponents, and a compact
-# sorted encoding that refuses integers beyond ±(2**53 - 1); each escapes strings as RFC 8785 does.
-_FAST_DECODE = msgspec.json.Decoder(float_hook=_refuse_float).decode
+#: Container levels a record takes the fast path with: the record, its envelope, the payload, and up to
+#: three within it (a correction's payload and its lists). Far below MAX_DEPTH, so nothing it admits is
+#: too deep for RFC 8785; deeper records take the slow path.
+_FAST_LEVELS = 6
+
+# The fast path of ``_canonical_record``: parsing that refuses fractions, exponents and nesting beyond
+# _FAST_LEVELS (a type msgspec checks while it parses: no pass of our own counts brackets), and a
+# compact sorted encoding that refuses integers beyond ±(2**53 - 1); each escapes strings as RFC 8785 does.
+_FAST_DECODE = msgspec.json.Decoder(dict[str, _nesting_at_most(_FAST_LEVELS - 1)]).decode  # type: ignore[misc]
 _FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 def _canonical_record(line: bytes) -> Any:
     """Parse a record line and check that it is its own RFC 8785 form.
 
-    For an ASCII line (so every key is ASCII and code-point order is JCS's UTF-16 order) nested less
-    than ``MAX_DEPTH`` deep: when msgspec parses it without a fraction or exponent, and orjson's compact
-    sorted encoding of the result, with no integer beyond ±(2**53 - 1), is the line itself, the line is
-    canonical. Anything else (a lone surrogate, a float, a duplicate key, whitespace, other
-    orders) takes the slow path, which names what is wrong: the standard library's decoder with
-    hooks that refuse what JCS cannot hold exactly, and ``canonical_json``'s encoding.
+    For an ASCII line (so every key is ASCII and code-point order is JCS's UTF-16 order): when msgspec
+    parses it as an object nested at most ``_FAST_LEVELS`` deep (far less than ``MAX_DEPTH``) without a
+    fraction or exponent, and orjson's compact sorted encoding of the result, with no integer beyond
+    ±(2**53 - 1), is the line itself, the line is canonical. Anything else (a lone surrogate, a float,
+    a duplicate key, whitespace, other orders, deeper nesting) takes the slow path, which names what is
+    wrong: the standard library's decoder with hooks that refuse what JCS cannot hold exactly, and
+    ``canonical_json``'s encoding.
 
     :raises _NotCanonical: naming what is wrong; ValueError when the line is not JSON.
     """
-    simple = line.isascii() and line.count(b"{") + line.count(b"[") <= MAX_DEPTH
-    if simple:
+    ascii = line.isascii()
+    if ascii:
         try:
             value = _FAST_DECODE(line)
             if orjson.dumps(value, option=_FAST_OPTIONS) == line:
                 return value
         except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONEncodeError, ValueError, TypeError):
             pass
+    simple = ascii and line.count(b"{") + line.count(b"[") <= MAX_DEPTH  # then no depth to check below
     text = line.decode("utf-8")
     value, end = _DECODER.raw_decode(text)
     if end != len(text):

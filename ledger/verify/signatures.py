@@ -175,12 +175,15 @@ class _Workers:
             slot.close()
 
 
+#: The key numbers of a batch of one record (only read).
+_ONE_RECORD = array("I", [0])
+
+
 class SignatureChecks:
     """Ed25519 checks inline (one job) or in batches on worker processes (several)."""
 
     def __init__(self, jobs: int) -> None:
         self._workers = _Workers(jobs) if jobs > 1 else None
-        self._batch_size = SIGNATURE_BATCH if self._workers is not None else 1
         self._first = 0
         self._bytes = 0
         self._lines: list[bytes] = []
@@ -191,6 +194,12 @@ class SignatureChecks:
     def check(self, index: int, line: bytes, public_key: bytes) -> None:
         """Check the signature of the canonical record ``line`` at ``index`` (consecutive from one call to
         the next) against ``public_key``, now or in a batch."""
+        if self._workers is None:  # inline: as a batch of one, without building one per entry
+            failure = first_bad_signature(index, line, _ONE_RECORD, [public_key])
+            if failure is not None:
+                self._failures.append(failure)
+                raise errors.VerificationFailed(failure[1], index=failure[0])
+            return
         lines = self._lines
         if not lines:
             self._first = index
@@ -205,29 +214,21 @@ class SignatureChecks:
         if number is None:
             number = keys[public_key] = len(keys)
         self._key_numbers.append(number)
-        if len(lines) >= self._batch_size:
+        if len(lines) >= SIGNATURE_BATCH:
             self._send()
 
     def _send(self) -> None:
         if not self._lines:
             return
+        assert self._workers is not None  # inline checks never gather a batch
         batch = (self._first, b"\n".join(self._lines), self._key_numbers, list(self._keys))
         self._lines, self._key_numbers, self._keys, self._bytes = [], array("I"), {}, 0
-        if self._workers is None:
-            failure = first_bad_signature(*batch)
-            if failure is not None:
-                self._failures.append(failure)
-                raise errors.VerificationFailed(failure[1], index=failure[0])
-            return
         self._workers.submit(*batch)
 
     def first_failure(self) -> Failure | None:
         """Wait for every batch sent; the smallest (index, reason) whose signature failed, if any."""
-        try:
-            self._send()
-        except errors.VerificationFailed:
-            pass  # inline: the last, partial batch, its failure kept
         if self._workers is not None:
+            self._send()
             self._workers.drain()
             self._failures += self._workers.failures
             self._workers.failures = []

@@ -140,11 +140,17 @@ def _moved(loan: Loan, kind: str, delta: Decimal, index: int, payload_field: str
 
 def _movement(kind: str) -> Any:
     def handler(state: LedgerState, ctx: EntryContext) -> list[Entity]:
-        loan: Loan = require(state, Loan, ctx.payload["loan"], "loan")
-        require_signer(ctx, loan.lender, "loan", loan.loan_id)
-        require_currency(ctx.payload["currency"], loan.currency)
-        require_positive(ctx.payload["amount"], "amount")
-        return [_moved(loan, kind, ctx.payload["amount"], ctx.index, "amount", ctx.payload["value_date"])]
+        payload = ctx.payload
+        loan: Loan = require(state, Loan, payload["loan"], "loan")
+        amount = payload["amount"]
+        # Nine entries in ten come here: each guard is called (to raise) only when its check fails.
+        if ctx.signer != loan.lender:
+            require_signer(ctx, loan.lender, "loan", loan.loan_id)
+        if payload["currency"] != loan.currency:
+            require_currency(payload["currency"], loan.currency)
+        if amount <= 0:
+            require_positive(amount, "amount")
+        return [_moved(loan, kind, amount, ctx.index, "amount", payload["value_date"])]
 
     def corrector(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
         same_id(original, new, "loan")

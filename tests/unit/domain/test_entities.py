@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.domain.entities import Loan
+from ledger.domain.entities import ENTITY_KINDS, Loan
 
 LOAN = Loan(
     loan_id="l1",
@@ -44,3 +44,13 @@ def test_evolve_copies_are_frozen() -> None:
 def test_evolve_refuses_a_field_the_kind_does_not_have() -> None:
     with pytest.raises(TypeError, match="Loan has no field colour, size"):
         LOAN.evolve(size=1, colour="green", last_index=6)
+
+
+@pytest.mark.parametrize("kind", ENTITY_KINDS, ids=lambda kind: kind.__name__)
+def test_an_entitys_dict_holds_its_fields_and_nothing_else(kind) -> None:
+    # evolve compares names only when merging the changes grows the __dict__: it relies on this.
+    entity = kind(**{f.name: None for f in dataclasses.fields(kind)})
+    assert entity.__dict__.keys() == {f.name for f in dataclasses.fields(kind)}
+    with pytest.raises(TypeError, match=f"{kind.__name__} has no field colour"):
+        entity.evolve(colour="green")
+    assert entity.evolve(**{kind.KEY: "k"}).key == "k"

@@ -13,7 +13,7 @@ from ledger.domain.envelope import parse_time
 from ledger.domain.rules import _instance, _load_fast, _load_plan, load_payload
 from ledger.errors import InvalidInput
 
-BAD_VALUES: tuple[Any, ...] = (None, 0, 1, -1, 2**60, True, 1.5, "", " ", "x" * 600, "-1", "-0.00", "1e3", "1.0001", "abc\n", "2026-13-01T00:00:00Z", [], {}, ["x"])
+BAD_VALUES: tuple[Any, ...] = (None, 0, 1, -1, 2**60, True, 1.5, "", " ", "x" * 600, "-1", "-0.00", "1e3", "1.0001", "1" * 18, "1" * 19, "-" + "9" * 19 + ".5", "abc\n", "2026-13-01T00:00:00Z", [], {}, ["x"])
 
 
 def _payloads() -> dict[str, list[dict[str, Any]]]:
