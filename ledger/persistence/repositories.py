@@ -217,6 +217,12 @@ def _any_of(column: Any, values: list[Any]) -> Any:
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
+def _by_key(kind: type[E], rows: Sequence[Any]) -> dict[Any, E]:
+    """Rows of ``select(table)`` as entities of ``kind``, by key."""
+    to_entity, key = _mapper(kind), kind.KEY
+    return {getattr(entity, key): entity for entity in map(to_entity, rows)}
+
+
 def _to_row(entity: Entity) -> dict[str, Any]:
     return {f.name: (list(v) if isinstance(v := getattr(entity, f.name), tuple) else v) for f in dataclasses.fields(entity)}
 
@@ -232,9 +238,7 @@ class SqlAlchemyProjectionRepository:
         if not wanted:
             return {}
         table = PROJECTION_TABLES[kind]
-        rows = self._conn.execute(select(table).where(_any_of(table.c[kind.KEY], wanted))).all()
-        to_entity, key = _mapper(kind), kind.KEY
-        return {getattr(entity, key): entity for entity in map(to_entity, rows)}
+        return _by_key(kind, self._conn.execute(select(table).where(_any_of(table.c[kind.KEY], wanted))).all())
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         table = PROJECTION_TABLES[kind]
@@ -268,9 +272,7 @@ class SqlAlchemyProjectionRepository:
         keys = select(referring.c[field])
         for name, value in equals.items():
             keys = keys.where(referring.c[name] == value)
-        rows = self._conn.execute(select(table).where(table.c[kind.KEY].in_(keys))).all()
-        to_entity, key = _mapper(kind), kind.KEY
-        return {getattr(entity, key): entity for entity in map(to_entity, rows)}
+        return _by_key(kind, self._conn.execute(select(table).where(table.c[kind.KEY].in_(keys))).all())
 
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
