@@ -69,6 +69,9 @@ def create_app(config: Config | None = None) -> Flask:
         clock=config.overrides.get("clock") or SystemClock(),
         checkpoint_key=checkpoint_key,
         max_clock_skew=timedelta(seconds=config.max_clock_skew_seconds),
+        max_signed_age=timedelta(seconds=config.max_age_seconds),
+        session_idle=timedelta(seconds=config.session_idle_seconds),
+        session_absolute=timedelta(seconds=config.session_absolute_seconds),
         max_batch_entries=config.max_batch_entries,
         reconciliation=Settings(financing_grace=timedelta(days=config.financing_grace_days)),
         load_checkpoint_keys=lambda: [read_private_key_file(path, config.key_passphrase) for path in config.checkpoint_key_files()],
@@ -77,14 +80,17 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["ledger_config"] = config
     app.extensions["ledger_engine"] = engine
     app.extensions["ledger_api"] = register_api(app)
-    # The limit comes first, so that guessing tokens is limited too.
+    security.trust_proxies(app, config.trusted_proxies)
+    # Identify the token, count the request against its limit, then let the gate refuse it: the limit
+    # keys on verified tokens only, and guesses are counted (per address) before they are refused.
+    auth.install_identification(app)
     app.extensions["ledger_limiter"] = security.install_limits(
         app, rate_limit=config.rate_limit, storage_uri=config.rate_limit_storage
     )
-    auth.install(app)
+    auth.install_gate(app)
     app.secret_key = security.session_secret(config.secret_key, config.session_key_path)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
-    register_web(app)
+    security.harden_session_cookie(app, secure=config.cookie_secure)
+    register_web(app, csrf_lifetime=config.session_absolute_seconds)
     app.register_error_handler(DBAPIError, _database_error)
 
     from ledger.cli import commands

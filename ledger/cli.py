@@ -148,7 +148,7 @@ def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address gunicorn listens on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
-@click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run re-sends the same entries).")
+@click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run sends only what the log lacks).")
 def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate, initialize if needed, and run the API under gunicorn."""
     from ledger.app import create_app, database_url, freeze_loaded

@@ -33,6 +33,8 @@ class Config:
     key_passphrase: bytes | None = None
     #: How far in the future ``signed_at`` may lie, in seconds.
     max_clock_skew_seconds: int = 300
+    #: How long before its arrival an entry may have been signed, in seconds.
+    max_age_seconds: int = 86400
     #: Most entries accepted in one batch request.
     max_batch_entries: int = 1000
     #: Largest request body, in bytes.
@@ -46,6 +48,13 @@ class Config:
     rate_limit: str = "1200 per minute"
     #: Where rate-limit counters live: memory:// counts per worker process; redis://... shares them.
     rate_limit_storage: str = "memory://"
+    #: Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are believed (0: none).
+    trusted_proxies: int = 0
+    #: A web session ends after this many seconds without a request, and this many after sign-in.
+    session_idle_seconds: int = 1800
+    session_absolute_seconds: int = 43200
+    #: Mark the session cookie Secure on every response (it always is on HTTPS requests).
+    cookie_secure: bool = False
     #: Key signing the web pages' session cookie; by default kept in ``session.key`` under ``home``.
     secret_key: str | None = None
     #: Role the web app switches to after connecting (INSERT and SELECT only on log tables).
@@ -82,9 +91,10 @@ class Config:
     @classmethod
     def from_env(cls) -> "Config":
         """Read ``DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
-        ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
+        ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_AGE_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
         ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS``,
-        ``LEDGER_RATE_LIMIT`` (empty: none), ``LEDGER_RATE_LIMIT_STORAGE``, ``LEDGER_SECRET_KEY`` and
+        ``LEDGER_RATE_LIMIT`` (empty: none), ``LEDGER_RATE_LIMIT_STORAGE``, ``LEDGER_TRUSTED_PROXIES``, ``LEDGER_SESSION_IDLE_SECONDS``,
+        ``LEDGER_SESSION_MAX_SECONDS``, ``LEDGER_COOKIE_SECURE``, ``LEDGER_SECRET_KEY`` and
         ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
         passphrase = os.environ.get("LEDGER_KEY_PASSPHRASE")
         role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
@@ -94,6 +104,7 @@ class Config:
             origin=os.environ.get("LEDGER_ORIGIN", DEFAULT_ORIGIN),
             key_passphrase=passphrase.encode() if passphrase else None,
             max_clock_skew_seconds=_env_int("LEDGER_MAX_SKEW_SECONDS", 300),
+            max_age_seconds=_env_int("LEDGER_MAX_AGE_SECONDS", 86400),
             max_batch_entries=_env_int("LEDGER_MAX_BATCH", 1000),
             max_body_bytes=_env_int("LEDGER_MAX_BODY_BYTES", 8 * 1024 * 1024),
             default_page_size=_env_int("LEDGER_PAGE_SIZE", 100),
@@ -101,6 +112,10 @@ class Config:
             financing_grace_days=_env_int("LEDGER_FINANCING_GRACE_DAYS", 365),
             rate_limit=os.environ.get("LEDGER_RATE_LIMIT", cls.rate_limit),
             rate_limit_storage=os.environ.get("LEDGER_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
+            trusted_proxies=_env_int("LEDGER_TRUSTED_PROXIES", 0),
+            session_idle_seconds=_env_int("LEDGER_SESSION_IDLE_SECONDS", 1800),
+            session_absolute_seconds=_env_int("LEDGER_SESSION_MAX_SECONDS", 43200),
+            cookie_secure=os.environ.get("LEDGER_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes", "on"),
             secret_key=os.environ.get("LEDGER_SECRET_KEY") or None,
             runtime_role=role or None,
         )

@@ -3,17 +3,18 @@
 The 17 parks follow the pilot list where the seed article names them (Tianfu headquarters business
 district, Chengdu unicorn island, Yibin Sanjiang New District east industrial park, Suining Anju
 economic development zone); the others, every company, bank and figure are illustrative.
-Running it again is an idempotent retry: the envelopes, nonces and signing times are identical.
+Running it again changes nothing: each entry has a fixed nonce, and those the log holds are not sent again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable, Iterator
 
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.client import make_envelope
 from ledger.config import Config
-from ledger.crypto.canonical import b64encode, format_timestamp
+from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import (
     private_key_from_seed,
     raw_public_key,
@@ -29,13 +30,12 @@ from ledger.crypto.signing import (
 )
 from ledger.domain import roles
 from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
+from ledger.services import reads
 from ledger.services.entries import submit_entries
 from ledger.services.runtime import LedgerRuntime
 from ledger.services.tokens import authenticate, issue_token
 
 SEED = "greenledger-demo-v1"
-#: Entries are signed at fixed times in the past, so a re-run sends identical envelopes.
-SIGNED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 CHUNK = 500
 
 
@@ -319,14 +319,18 @@ class DemoProgramme:
                     })
 
 
-def _signed(entry: DemoEntry, number: int, keys: Callable[[str], Ed25519PrivateKey]) -> dict[str, Any]:
+def _nonce(number: int) -> str:
+    return f"demo-{number:07d}"
+
+
+def _signed(entry: DemoEntry, number: int, keys: Callable[[str], Ed25519PrivateKey], signed_at: datetime) -> dict[str, Any]:
     return make_envelope(
         entry_type=entry.entry_type,
         signer=entry.signer,
         key=keys(entry.signer),
         payload=entry.payload,
-        nonce=f"demo-{number:07d}",
-        signed_at=SIGNED_AT + timedelta(milliseconds=number),
+        nonce=_nonce(number),
+        signed_at=signed_at,
     )
 
 
@@ -349,23 +353,21 @@ def load_demo(
     def keys(party: str) -> Ed25519PrivateKey:
         return operator if party == operator_id else demo_key(party)
 
-    batch: list[dict[str, Any]] = []
     created = total = 0
-    for number, entry in enumerate(DemoProgramme(projects=projects, loans=loans, tranches=tranches).entries()):
-        batch.append(_signed(entry, number, keys))
-        if len(batch) == CHUNK:
+    entries = enumerate(DemoProgramme(projects=projects, loans=loans, tranches=tranches).entries())
+    while chunk := list(itertools.islice(entries, CHUNK)):
+        # Entries are signed when they are sent (the server refuses old signatures), so a re-run skips
+        # what the log already holds rather than sending it again.
+        present = reads.recorded_nonces(runtime, ((entry.signer, _nonce(number)) for number, entry in chunk))
+        now = runtime.clock.now()
+        batch = [_signed(entry, number, keys, now) for number, entry in chunk if (entry.signer, _nonce(number)) not in present]
+        if batch:
             created += submit_entries(runtime, batch, batch=True).created
-            total += len(batch)
-            if progress:
-                progress(len(batch))
-            batch = []
-    if batch:
-        created += submit_entries(runtime, batch, batch=True).created
-        total += len(batch)
+        total += len(chunk)
         if progress:
-            progress(len(batch))
+            progress(len(chunk))
     state = "loaded" if created else "already present"
-    return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans (signed at {format_timestamp(SIGNED_AT)})"
+    return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans"
 
 
 def demo_tokens(runtime: LedgerRuntime, config: Config, *, lifetime: timedelta = timedelta(days=30)) -> dict[str, str]:

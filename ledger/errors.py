@@ -101,6 +101,16 @@ class SignedInFuture(LedgerError):
     title = "signed_at is too far in the future"
 
 
+class SignedTooOld(LedgerError):
+    code = "signed-too-old"
+    title = "signed_at is too far in the past"
+
+
+class SignedBeforeKeyRegistration(LedgerError):
+    code = "signed-before-key-registration"
+    title = "signed_at is before the signing key was registered"
+
+
 # --- registry and rules ------------------------------------------------------------------
 
 

@@ -249,13 +249,13 @@ def client(app: Any) -> Any:
 
 
 @pytest.fixture
-def sign() -> Callable[..., dict[str, Any]]:
-    """Sign an envelope; defaults: signed by the operator at the fixed clock's time."""
+def sign(clock: FixedClock) -> Callable[..., dict[str, Any]]:
+    """Sign an envelope; defaults: signed by the operator at the test clock's time (the server's)."""
     counter = iter(range(1, 1_000_000))
 
-    def _sign(entry_type: str, payload: dict[str, Any], *, signer: str = OPERATOR_ID, key: Any = OPERATOR_KEY, nonce: str | None = None, signed_at: datetime = T0) -> dict[str, Any]:
+    def _sign(entry_type: str, payload: dict[str, Any], *, signer: str = OPERATOR_ID, key: Any = OPERATOR_KEY, nonce: str | None = None, signed_at: datetime | None = None) -> dict[str, Any]:
         return make_envelope(
-            entry_type=entry_type, signer=signer, key=key, payload=payload, nonce=nonce or f"n-{next(counter)}", signed_at=signed_at
+            entry_type=entry_type, signer=signer, key=key, payload=payload, nonce=nonce or f"n-{next(counter)}", signed_at=signed_at or clock.current
         )
 
     return _sign

@@ -2,8 +2,8 @@
 
 Every endpoint is in ``ACCESS`` (a test checks it): ``PUBLIC`` needs no token, ``TOKEN`` any valid token
 (the view may narrow further by the principal's read scope), ``FULL`` a party that reads everything.
-Pages of the web blueprint authenticate the same way (or by the token kept in the signed session
-cookie) and send a visitor without a principal to the sign-in page themselves.
+Pages of the web blueprint authenticate the same way (or by the server-side session the cookie names)
+and send a visitor without a principal to the sign-in page themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ledger.api.body import runtime
 from ledger.domain import access
 from ledger.domain.access import Principal
 from ledger.services import reads
+from ledger.services.sessions import resume_session
 from ledger.services.tokens import authenticate
 
 PUBLIC = "public"
@@ -66,7 +67,8 @@ ACCESS: dict[str, str] = {
 #: Blueprints whose views handle a missing principal themselves (a redirect to sign in, not a 401).
 SELF_GUARDED_BLUEPRINTS = frozenset({"web"})
 
-SESSION_TOKEN = "api_token"
+#: The key of the server-side session's id in the (signed) session cookie (services.sessions).
+SESSION_ID = "sid"
 
 
 def _bearer() -> str | None:
@@ -74,17 +76,26 @@ def _bearer() -> str | None:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    # The session cookie authenticates reads only: a cross-site form must never be able to write.
-    if request.method in ("GET", "HEAD"):
-        token = session.get(SESSION_TOKEN)
-        return token if isinstance(token, str) else None
     return None
 
 
-def _authenticate_request() -> None:
+def _identify() -> None:
+    """Who the request stands for: its bearer token's party, or for reads its web session's; None when
+    there is none or it is unknown, expired, ended or revoked. Runs first, so the rate limit can count
+    per verified token."""
+    g.token_sent = token = _bearer()
+    if token:
+        g.principal = authenticate(runtime(), token)
+    elif request.method in ("GET", "HEAD") and SESSION_ID in session:
+        # The session authenticates reads only: a cross-site form must never be able to write.
+        g.principal = resume_session(runtime(), session[SESSION_ID])
+    else:
+        g.principal = None
+
+
+def _gate() -> None:
+    """Refuse what the endpoint's access level does not allow (after the rate limit has counted)."""
     endpoint = request.endpoint
-    token = _bearer()
-    g.principal = authenticate(runtime(), token) if token else None
     if endpoint is None:  # 404 and 405: let routing answer
         return
     blueprint = endpoint.partition(".")[0] if "." in endpoint else ""
@@ -94,23 +105,27 @@ def _authenticate_request() -> None:
     if level == PUBLIC:
         return
     if g.principal is None:
-        if token:
+        if g.token_sent:
             raise errors.Unauthenticated("the API token is unknown, expired or revoked", field="Authorization")
         raise errors.Unauthenticated("send an API token: Authorization: Bearer <token>", field="Authorization")
     if level == FULL and not g.principal.reads_everything:
         raise errors.Forbidden("only admins, auditors and the department may do this")
 
 
-def install(app: Flask) -> None:
-    app.before_request(_authenticate_request)
+def install_identification(app: Flask) -> None:
+    """Register ``_identify``: before the rate limit's hook, which keys on its answer."""
+    app.before_request(_identify)
 
 
-def token_id_of_request() -> str | None:
-    """The token id named by the request's bearer token, without a database lookup (rate-limit key)."""
-    token = _bearer()
-    if token and token.startswith("glt_"):
-        return token[4:].partition("_")[0] or None
-    return None
+def install_gate(app: Flask) -> None:
+    """Register ``_gate``: after the rate limit's hook, so refused guesses are counted too."""
+    app.before_request(_gate)
+
+
+def verified_token_id() -> str | None:
+    """The id of the request's token once it has been verified (the rate limit's key), else None."""
+    who = current_principal()
+    return who.token_id if who is not None else None
 
 
 def current_principal() -> Principal | None:

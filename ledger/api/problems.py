@@ -28,6 +28,8 @@ STATUS_BY_ERROR: dict[type[errors.LedgerError], int] = {
     errors.UnknownKey: 422,
     errors.KeyRevoked: 403,
     errors.SignedInFuture: 422,
+    errors.SignedTooOld: 422,
+    errors.SignedBeforeKeyRegistration: 422,
     errors.RuleViolation: 422,
     errors.NotAuthorized: 403,
     errors.DuplicateId: 409,

@@ -1,4 +1,4 @@
-"""Response hardening and request limits: security headers, a per-token rate limit, the session secret."""
+"""Response hardening and request limits: security headers, a per-token rate limit, the session cookie and its secret."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ledger.api import auth
 
@@ -41,12 +43,29 @@ def _add_headers(response: Response) -> Response:
 
 
 def _rate_limit_key() -> str:
-    token_id = auth.token_id_of_request()
+    """The verified token's id; without a valid token, the client's address (so guesses are limited per
+    address, whatever token ids they rotate through). Behind ``LEDGER_TRUSTED_PROXIES`` proxies the
+    address is the one they put in X-Forwarded-For (ProxyFix rewrites ``remote_addr``)."""
+    token_id = auth.verified_token_id()
     return f"token:{token_id}" if token_id else f"ip:{request.remote_addr}"
 
 
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Take the client's address and scheme from the ``hops`` reverse proxies in front (0: trust no header).
+
+    Only the last ``hops`` X-Forwarded-For entries are read, those our own proxies appended, so a client
+    cannot choose the address it is limited by.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter | None:
-    """A rate limit per API token (per client address without one); None when ``rate_limit`` is empty."""
+    """A rate limit per verified API token (per client address without one); None when ``rate_limit`` is empty.
+
+    Its check runs between ``auth.install_identification`` and ``auth.install_gate``: the key is the
+    verified token, and a request the gate refuses has been counted.
+    """
     app.after_request(_add_headers)
     if not rate_limit:
         return None
@@ -61,6 +80,20 @@ def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter 
     )
     limiter.request_filter(lambda: request.endpoint in UNLIMITED_ENDPOINTS)
     return limiter
+
+
+class _SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, holding only a random server-side session id and the form token; Secure
+    whenever the request came over HTTPS (as ProxyFix reports it behind a TLS proxy), or always when
+    ``LEDGER_COOKIE_SECURE`` is on."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+
+def harden_session_cookie(app: Flask, *, secure: bool) -> None:
+    app.session_interface = _SessionCookie()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure)
 
 
 def session_secret(configured: str | None, path: Path) -> str:

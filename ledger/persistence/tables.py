@@ -95,10 +95,26 @@ class ApiTokenRow(Base):
     __table_args__ = (Index("ix_api_tokens_party", "party_id"),)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie's random id and the token verified at sign-in."""
+
+    __tablename__ = "web_sessions"
+
+    session_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    token_id: Mapped[str] = mapped_column(Text)
+    party_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
+    last_used_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(TIMESTAMP(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_web_sessions_token", "token_id"),)
+
+
 entries = EntryRow.__table__
 tree_nodes = TreeNodeRow.__table__
 checkpoints = CheckpointRow.__table__
 api_tokens = ApiTokenRow.__table__
+web_sessions = WebSessionRow.__table__
 
 #: Foreign keys between projections (kept few: projections are rebuilt wholesale from the log).
 FOREIGN_KEYS = {(PartyKey, "party_id"): "parties.party_id"}

@@ -11,6 +11,7 @@ from ledger.persistence.repositories import (
     SqlAlchemyLogRepository,
     SqlAlchemyProjectionRepository,
 )
+from ledger.persistence.sessions import SqlAlchemySessionRepository
 from ledger.persistence.tokens import SqlAlchemyTokenRepository
 
 
@@ -20,6 +21,7 @@ class SqlAlchemyUnitOfWork:
     log: SqlAlchemyLogRepository
     projections: SqlAlchemyProjectionRepository
     tokens: SqlAlchemyTokenRepository
+    sessions: SqlAlchemySessionRepository
 
     def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
         self._engine = engine
@@ -35,6 +37,7 @@ class SqlAlchemyUnitOfWork:
         self.log = SqlAlchemyLogRepository(self._connection)
         self.projections = SqlAlchemyProjectionRepository(self._connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
+        self.sessions = SqlAlchemySessionRepository(self._connection)
         return self
 
     def __exit__(

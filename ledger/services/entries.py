@@ -7,11 +7,13 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import errors
+from ledger.crypto.canonical import format_timestamp
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.signing import key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
@@ -299,6 +301,7 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
         prefetch_references(state, everything)
         accepted: list[tuple[Ticket[_Submission, SubmitResult], _Submission, list[_Prepared]]] = []
         next_index = head.size
+        now = runtime.clock.now()
         for ticket, submission in zip(tickets, submissions, strict=True):
             try:
                 pending = _split_recorded(submission.prepared, recorded)
@@ -306,6 +309,7 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
                 for offset, p in enumerate(pending):
                     try:
                         key = authorize_signer(fork, p.submission, p.entry_type)
+                        _check_signed_at(runtime, uow, p.submission.signed_at, key, now=now, log_size=head.size)
                         if not p.signature_checked:
                             _check_signature(p, key.public_key)
                         apply_entry(fork, EntryContext.of(next_index + offset, p.submission, p.payload), p.submission.payload)
@@ -335,6 +339,42 @@ def _append_round(runtime: LedgerRuntime, tickets: Sequence[Ticket[_Submission, 
         all_receipts = iter(_receipts(uow, [stored[_nonce_key(p)] for _, s, _ in accepted for p in s.prepared], checkpoint, known_nodes))
         for ticket, submission, pending in accepted:
             ticket.succeed(SubmitResult([next(all_receipts) for _ in submission.prepared], created=bool(pending)))
+
+
+def _check_signed_at(runtime: LedgerRuntime, uow: UnitOfWork, signed_at: datetime, key: PartyKey, *, now: datetime, log_size: int) -> None:
+    """A new entry was signed within ``max_signed_age`` of its arrival, and not before its key existed.
+
+    Checked under the lock for new entries only, so an identical retry of an entry recorded long ago
+    still gets its receipt back. The key's registration is the server's ``recorded_at`` of the entry
+    that added it (this round's time for a key added in the same round), less the clock skew allowed
+    ahead: the signer's clock is compared with the server's either way.
+
+    :raises SignedTooOld, SignedBeforeKeyRegistration:
+    """
+    if signed_at < now - runtime.max_signed_age:
+        raise errors.SignedTooOld(
+            f"signed_at is more than {int(runtime.max_signed_age.total_seconds())} s before the server's clock; "
+            "sign the entry again (business dates belong in the payload)",
+            field="envelope.signed_at",
+        )
+    registered = _key_registered_at(runtime, uow, key, now=now, log_size=log_size)
+    if signed_at < registered - runtime.max_clock_skew:
+        raise errors.SignedBeforeKeyRegistration(
+            f"signed_at is before key {key.key_id} was registered (index {key.added_index}, "
+            f"{format_timestamp(registered)})",
+            field="envelope.signed_at",
+        )
+
+
+def _key_registered_at(runtime: LedgerRuntime, uow: UnitOfWork, key: PartyKey, *, now: datetime, log_size: int) -> datetime:
+    if key.added_index >= log_size:  # added earlier in this round
+        return now
+    found = runtime.key_registered_at.get(key.key_id)
+    if found is None:
+        entry = uow.log.get(key.added_index)
+        assert entry is not None  # the projection names an index the log holds
+        found = runtime.key_registered_at[key.key_id] = entry.recorded_at
+    return found
 
 
 def initialize_ledger(runtime: LedgerRuntime, body: object) -> Receipt:

@@ -57,6 +57,12 @@ class InclusionProof:
     audit_path: list[bytes]
 
 
+def recorded_nonces(runtime: LedgerRuntime, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those (signer, nonce) pairs of ``keys`` that name an entry already in the log."""
+    with runtime.uow_factory() as uow:
+        return set(uow.log.find_by_nonce(keys))
+
+
 def prove_inclusion(runtime: LedgerRuntime, index: int, tree_size: int) -> InclusionProof:
     """:raises TreeSizeOutOfRange, EntryNotFound:"""
     with runtime.uow_factory() as uow:

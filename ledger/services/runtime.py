@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -38,6 +38,8 @@ class LedgerRuntime:
     clock: Clock
     checkpoint_key: Ed25519PrivateKey | None
     max_clock_skew: timedelta = timedelta(minutes=5)
+    #: How long before its arrival an entry may have been signed (business dates live in payloads).
+    max_signed_age: timedelta = timedelta(hours=24)
     max_batch_entries: int = 1000
     #: Most entries one group-commit transaction takes.
     max_round_entries: int = 5000
@@ -47,6 +49,11 @@ class LedgerRuntime:
     reconciliation: Settings = field(default_factory=Settings)
     #: key id -> (party id, public key) of registered keys; a key id never changes its key.
     public_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    #: A web session ends after this long without a request, and this long after sign-in, whatever its use.
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=12)
+    #: key id -> recorded_at of the entry that registered it (a recorded entry never changes).
+    key_registered_at: dict[str, datetime] = field(default_factory=dict, repr=False)
     #: Re-reads every checkpoint key file this server holds (after a rotation elsewhere).
     load_checkpoint_keys: Callable[[], list[Ed25519PrivateKey]] | None = field(default=None, repr=False)
     #: public key -> private key of the checkpoint keys this server holds.

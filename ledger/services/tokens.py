@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -51,13 +52,15 @@ def _hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+#: What ``issue_token`` makes: 16 hex digits of id, then url-safe base64 (which may hold "_" itself).
+#: Anything else is refused before a lookup, so junk never reaches the database.
+_TOKEN_SHAPE = re.compile(r"glt_([0-9a-f]{16})_([A-Za-z0-9_-]{16,128})")
+
+
 def _split(token: str) -> tuple[str, str] | None:
-    if not token.startswith(PREFIX):
-        return None
-    token_id, sep, secret = token[len(PREFIX):].partition("_")
-    if not sep or not token_id or not secret:
-        return None
-    return token_id, secret
+    """(token id, secret) of a well-formed token, else None."""
+    match = _TOKEN_SHAPE.fullmatch(token)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def issue_token(runtime: LedgerRuntime, party_id: str, *, lifetime: timedelta, label: str = "") -> IssuedToken:
@@ -86,10 +89,15 @@ def list_tokens(runtime: LedgerRuntime, party_id: str | None = None) -> list[Sto
 
 
 def revoke_token(runtime: LedgerRuntime, token_id: str) -> None:
-    """:raises NotFound: when there is no live token with this id."""
+    """Revoke a token and end every web session signed in with it.
+
+    :raises NotFound: when there is no live token with this id.
+    """
+    now = runtime.clock.now()
     with runtime.uow_factory() as uow:
-        if not uow.tokens.revoke(token_id, runtime.clock.now()):
+        if not uow.tokens.revoke(token_id, now):
             raise errors.NotFound(f"no unrevoked token {token_id!r}", field="token_id")
+        uow.sessions.end_for_token(token_id, now)
         uow.commit()
     runtime.token_cache.forget(token_id)
 
@@ -120,12 +128,8 @@ class TokenCache:
             self._entries.pop(token_id, None)
 
 
-def authenticate(runtime: LedgerRuntime, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None for an unknown, revoked or expired token."""
-    parts = _split(token)
-    if parts is None:
-        return None
-    token_id, secret = parts
+def _stored_with_roles(runtime: LedgerRuntime, token_id: str) -> tuple[StoredToken, frozenset[str]] | None:
+    """The stored token and its party's roles, through the cache."""
     cached = runtime.token_cache.get(token_id)
     if cached is None:
         with runtime.uow_factory() as uow:
@@ -135,7 +139,28 @@ def authenticate(runtime: LedgerRuntime, token: str) -> Principal | None:
             return None
         cached = (stored, frozenset(party.roles))
         runtime.token_cache.put(*cached)
-    stored, roles = cached
+    return cached
+
+
+def authenticate(runtime: LedgerRuntime, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None for an unknown, revoked or expired token."""
+    parts = _split(token)
+    if parts is None:
+        return None
+    token_id, secret = parts
+    found = _stored_with_roles(runtime, token_id)
+    if found is None:
+        return None
+    stored, roles = found
     if not hmac.compare_digest(stored.secret_hash, _hash(secret)) or not stored.live_at(runtime.clock.now()):
         return None
+    return Principal(stored.party_id, roles, stored.token_id)
+
+
+def principal_of_token(runtime: LedgerRuntime, token_id: str) -> Principal | None:
+    """The principal of a token verified before (a web session's), while it is live; no secret needed."""
+    found = _stored_with_roles(runtime, token_id)
+    if found is None or not found[0].live_at(runtime.clock.now()):
+        return None
+    stored, roles = found
     return Principal(stored.party_id, roles, stored.token_id)

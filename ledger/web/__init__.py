@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ledger.web.views import bp
+from werkzeug.exceptions import HTTPException
+
+from ledger.web.views import bp, csrf, unrouted_error
 
 
-def register_web(app: Flask) -> None:
-    """Mount the pages under ``/ui`` (and send ``/`` there)."""
+def register_web(app: Flask, *, csrf_lifetime: int) -> None:
+    """Mount the pages under ``/ui`` (and send ``/`` there), with CSRF tokens on their forms.
+
+    :param csrf_lifetime: seconds a form token stays valid (a session's absolute lifetime).
+    """
+    app.config.update(
+        WTF_CSRF_FIELD_NAME="csrf",
+        # Checked only where the pages ask (``views._check_form_token``): the API's writes are signed
+        # envelopes sent with a bearer token, which a cross-site form cannot send.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=csrf_lifetime,
+        # Flask-WTF would also demand a same-origin Referer on HTTPS, which our Referrer-Policy
+        # (no-referrer) stops browsers from sending; the SameSite=Strict cookie and the token do that job.
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    csrf.init_app(app)
     app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, unrouted_error)

@@ -102,7 +102,9 @@ def financing_vs_tonnes(parks: list[dict[str, Any]], link: Callable[[str], str])
     chart.add("Loan principal (million yuan)", [_point(_number(p["loan_principal"], MILLION), link(p["park_id"])) for p in parks])
     chart.add("Outstanding (million yuan)", [_point(_number(p["outstanding"], MILLION), link(p["park_id"])) for p in parks])
     chart.add("Rewards received (million yuan)", [_point(_number(p["rewards_received"], MILLION), link(p["park_id"])) for p in parks])
-    chart.add("Verified reductions (tCO2e)", [_point(_number(p["verified_reductions"]), link(p["park_id"])) for p in parks], secondary=True)
+    tonnes = [_point(_number(p["verified_reductions"]), link(p["park_id"])) for p in parks]
+    if any(tonnes):  # pygal cannot scale a secondary axis without a value (early in the log, nothing is verified)
+        chart.add("Verified reductions (tCO2e)", tonnes, secondary=True)
     return _svg(chart, "Bar chart of loan principal, outstanding amount and rewards per park, against verified tonnes")
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -14,15 +14,17 @@ from werkzeug.wrappers import Response
 from ledger import errors
 from ledger.api import auth
 from ledger.api.body import runtime
-from ledger.api.problems import status_for
+from ledger.api.problems import http_error_response, status_for
+from ledger.api.schemas import INT_CONVERTER
 from ledger.crypto.canonical import b64encode
 from ledger.domain import access, roles
 from ledger.domain.catalog import ENTRY_TYPES
 from ledger.domain.entities import Party, RewardProgram
 from ledger.services import reads
 from ledger.services.reports import make_report
+from ledger.services.sessions import end_session, start_session
 from ledger.services.tokens import authenticate
-from ledger.web import apidoc, charts, explorer, sources
+from ledger.web import apidoc, charts, explorer, params, sources
 
 #: No url_prefix: the pages live under /ui, and / (which sends a visitor there) belongs to the blueprint too,
 #: so the API's gate leaves all of them to ``_require_sign_in``.
@@ -31,54 +33,58 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 PAGE_SIZE = 50
 MAX_LISTED = 200
 #: Reachable without a principal; every other page sends the visitor to sign in.
-OPEN_ENDPOINTS = frozenset({"web.sign_in", "web.static"})
-CSRF = "csrf"
+OPEN_ENDPOINTS = frozenset({"web.sign_in", "web.sign_out", "web.static"})
+#: Every form the pages post carries Flask-WTF's token (``csrf_token()`` in templates).
+csrf = CSRFProtect()
+
+
+@bp.before_request
+def _check_form_token() -> None:
+    """Every POST the pages take (sign-in and sign-out now, the write forms later) must carry the form
+    token of this browser's session: a form on another site cannot. A CSRFError is a 400 page."""
+    csrf.protect()
 
 
 @bp.before_request
 def _require_sign_in() -> Response | None:
-    """The API's gate authenticated the bearer token or the session's token; without one, sign in."""
+    """The API's gate authenticated the bearer token or the server-side session; without one, sign in."""
     if request.endpoint in OPEN_ENDPOINTS or auth.current_principal() is not None:
         return None
-    session.pop(auth.SESSION_TOKEN, None)  # unknown, expired or revoked: ask for a new one
+    session.pop(auth.SESSION_ID, None)  # unknown, ended, idle, or its token revoked: ask for a new one
     wanted = request.full_path if request.query_string else request.path
     return redirect(url_for("web.sign_in", next=wanted))
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a page of this site: never an absolute or scheme-relative URL (an open redirect)."""
-    if target and target.startswith("/ui/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.dashboard")
+    """Only a page of this site (``params.local_link``), else the dashboard."""
+    return params.local_link(target) or url_for("web.dashboard")
 
 
-def _csrf_ok() -> bool:
-    expected = session.get(CSRF)
-    given = request.form.get(CSRF, "")
-    return isinstance(expected, str) and secrets.compare_digest(expected, given)
+def _sign_in_form(error: str | None, status: int) -> tuple[str, int]:
+    return render_template("web/sign_in.html", error=error, next=_safe_next(request.values.get("next"))), status
 
 
 @bp.route("/ui/sign-in", methods=["GET", "POST"])
 def sign_in() -> tuple[str, int] | Response:
-    """Sign in with an API token (``greenledger tokens issue PARTY_ID``); the session keeps it."""
-    error, status = None, 200
-    if request.method == "POST":
-        token = request.form.get("token", "").strip()
-        principal = authenticate(runtime(), token) if token and _csrf_ok() else None
-        if principal is not None:
-            session.clear()
-            session[auth.SESSION_TOKEN] = token
-            session[CSRF] = secrets.token_urlsafe(24)
-            return redirect(_safe_next(request.form.get("next")))
-        error, status = "That token is unknown, expired or revoked (or the form expired): try again.", 401
-    session.setdefault(CSRF, secrets.token_urlsafe(24))
-    return render_template("web/sign_in.html", error=error, next=_safe_next(request.values.get("next")), csrf=session[CSRF]), status
+    """Sign in with an API token (``greenledger tokens issue PARTY_ID``): the server keeps a session
+    that names the token's id; the cookie carries only the session's random id."""
+    if request.method == "GET":
+        return _sign_in_form(None, 200)
+    token = request.form.get("token", "").strip()
+    principal = authenticate(runtime(), token) if token else None
+    if principal is None:
+        return _sign_in_form("That token is unknown, expired or revoked: try again.", 401)
+    end_session(runtime(), session.get(auth.SESSION_ID))
+    session.clear()  # a new session id and a new form token: nothing chosen before sign-in survives it
+    session[auth.SESSION_ID] = start_session(runtime(), principal)
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/ui/sign-out", methods=["POST"])
 def sign_out() -> Response:
-    if _csrf_ok():
-        session.clear()
+    """End the server-side session: a copy of the cookie opens nothing after this."""
+    end_session(runtime(), session.get(auth.SESSION_ID))
+    session.clear()
     return redirect(url_for("web.sign_in"))
 
 
@@ -97,8 +103,7 @@ def can_read(kind: str, subject: str | None) -> bool:
 
 
 def _tree_size() -> int | None:
-    raw = request.args.get("tree_size", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+    return params.optional_index("tree_size", minimum=1)
 
 
 def _report(kind: str, subject: str | None) -> dict[str, Any]:
@@ -144,7 +149,6 @@ def _helpers() -> dict[str, Any]:
         "entries_url": entries_url,
         "can_read": can_read,
         "principal": auth.current_principal(),
-        "csrf": session.get(CSRF, ""),
     }
 
 
@@ -154,10 +158,26 @@ def _ledger_error(exc: errors.LedgerError) -> tuple[str, int]:
     return render_template("web/error.html", status=status, title=exc.title, detail=exc.detail), status
 
 
+@bp.errorhandler(CSRFError)
+def _form_token_error(exc: CSRFError) -> tuple[str, int]:
+    """A form without this session's token: sign-in shows its form again, anything else a 400 page."""
+    if request.endpoint == "web.sign_in":
+        return _sign_in_form("The form expired or did not come from this site: sign in again.", 400)
+    return render_template("web/error.html", status=400, title="Form expired", detail=exc.description), 400
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[str, int]:
     status = exc.code or 500
     return render_template("web/error.html", status=status, title=exc.name, detail=exc.description), status
+
+
+def unrouted_error(exc: HTTPException) -> Any:
+    """A URL under /ui that matches no page (or not with this method) is answered with a page too; the
+    API's paths keep their problem+json."""
+    if request.path.startswith("/ui/"):
+        return _http_error(exc)
+    return http_error_response(exc)
 
 
 @bp.route("/ui/")
@@ -273,26 +293,18 @@ def program(program_id: str) -> str:
     )
 
 
-def _indices(raw: str) -> list[int]:
-    try:
-        values = sorted({int(part) for part in raw.split(",") if part.strip()})
-    except ValueError:
-        raise errors.InvalidInput("indices must be comma-separated integers", field="indices") from None
-    return values[:MAX_LISTED]
-
-
 @bp.route("/ui/log/")
 def log() -> str:
     """Entries newest first, filtered by type and signer, or exactly the entries a figure names."""
     entry_type = request.args.get("type") or None
     scope = auth.entry_signer_scope(entry_type)  # a party that is no full reader sees the records it signed
     signer = scope or request.args.get("signer") or None
-    before = request.args.get("before", "")
+    before = params.optional_index("before")
     listed = request.args.get("indices", "")
     hidden = 0
     if listed:
         items = []
-        for index in _indices(listed):
+        for index in params.index_list(listed, "indices", most=MAX_LISTED):
             try:
                 found = reads.get_entry(runtime(), index)
             except errors.EntryNotFound:
@@ -304,7 +316,7 @@ def log() -> str:
         page = explorer.NewestPage(items, None)
     else:
         page = explorer.newest_entries(
-            runtime(), before=int(before) if before.isdigit() else None, limit=PAGE_SIZE, entry_type=entry_type, signer=signer
+            runtime(), before=before, limit=PAGE_SIZE, entry_type=entry_type, signer=signer
         )
     info = reads.log_info(runtime())
     return render_template(
@@ -321,7 +333,7 @@ def log() -> str:
     )
 
 
-@bp.route("/ui/log/entries/<int:index>")
+@bp.route(f"/ui/log/entries/<{INT_CONVERTER}:index>")
 def entry(index: int) -> str:
     stored = reads.get_entry(runtime(), index)
     auth.require_record_access(stored.signer, stored.entry_type)
@@ -345,7 +357,7 @@ def checkpoints() -> str:
     tree heads this browser has kept, checked for consistency."""
     checkpoint = reads.latest_checkpoint(runtime())
     info = reads.log_info(runtime())
-    before = request.args.get("before", type=int)
+    before = params.optional_index("before")
     history = reads.checkpoint_history(runtime(), before=before, limit=HISTORY_PAGE)
     return render_template(
         "web/checkpoints.html",

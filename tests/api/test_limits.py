@@ -55,8 +55,48 @@ def test_the_rate_limit_is_per_token_and_says_when_to_retry(make_app, database_u
 def test_guessing_tokens_is_rate_limited_too(make_app, database_url):
     app = make_app(database_url, rate_limit="2 per minute")
     client = app.test_client()
-    forged = {"Authorization": "Bearer glt_0123456789abcdef_guess"}
+    forged = {"Authorization": "Bearer glt_0123456789abcdef_guessguessguessguess"}
     assert [client.get("/v1/log", headers=forged).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def _guess(n):
+    return {"Authorization": f"Bearer glt_{n:016x}_{'s' * 43}"}
+
+
+def test_rotating_unverified_token_ids_meets_the_limit_of_the_address(make_app, database_url):
+    app = make_app(database_url, rate_limit="3 per minute")
+    client = app.test_client()
+    statuses = [client.get("/v1/log", headers=_guess(n)).status_code for n in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    # Junk that is not even token-shaped, and no token at all, count against the same address.
+    assert client.get("/v1/log", headers={"Authorization": "Bearer whatever"}).status_code == 429
+    assert client.get("/v1/log", headers={"Authorization": ""}).status_code == 429
+
+
+def test_a_verified_token_is_counted_by_its_id_not_by_the_address(make_app, database_url):
+    from ledger.services.tokens import issue_token
+
+    app = make_app(database_url, rate_limit="3 per minute")
+    client = app.test_client()
+    for n in range(4):
+        client.get("/v1/log", headers=_guess(n))
+    valid = bearer(issue_token(app.extensions["ledger"], OPERATOR_ID, lifetime=timedelta(days=1)).token)
+    assert [client.get("/v1/log", headers=valid).status_code for _ in range(4)] == [200, 200, 200, 429]
+    # The same token from another address shares the token's allowance.
+    assert client.get("/v1/log", headers=valid, environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 429
+
+
+def test_x_forwarded_for_counts_only_behind_a_configured_proxy(make_app, database_url):
+    direct = make_app(database_url, rate_limit="2 per minute").test_client()
+    spoofed = [direct.get("/v1/log", headers={**_guess(n), "X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    assert spoofed == [401, 401, 429]  # a client cannot pick the address it is counted by
+
+    proxied = make_app(database_url, rate_limit="2 per minute", trusted_proxies=1).test_client()
+    for n in range(2):
+        assert proxied.get("/v1/log", headers={**_guess(n), "X-Forwarded-For": "203.0.113.1"}).status_code == 401
+    assert proxied.get("/v1/log", headers={**_guess(9), "X-Forwarded-For": "203.0.113.1"}).status_code == 429
+    # Another client behind the proxy has its own allowance; what it put in front of the proxy's entry is ignored.
+    assert proxied.get("/v1/log", headers={**_guess(3), "X-Forwarded-For": "203.0.113.1, 203.0.113.2"}).status_code == 401
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/healthz"), ("GET", "/v1/checkpoint"), ("GET", "/v1/log"), ("GET", "/v1/nothing-here"), ("POST", "/v1/entries")])

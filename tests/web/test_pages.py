@@ -82,13 +82,13 @@ def test_without_a_principal_pages_send_the_visitor_to_sign_in(demo_app: Any) ->
     assert anonymous.get("/v1/reports/summary").status_code == 401  # the API still answers 401
 
 
-def test_sign_in_keeps_the_token_in_the_session_and_refuses_a_bad_one(demo_app: Any, auditor_token: str) -> None:
+def test_sign_in_opens_a_session_and_refuses_a_bad_token_or_form(demo_app: Any, auditor_token: str) -> None:
     browser = demo_app.test_client()
     form = browser.get("/ui/sign-in?next=/ui/log/").get_data(as_text=True)
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
     refused = browser.post("/ui/sign-in", data={"token": "glt_wrong_token", "csrf": csrf, "next": "/ui/log/"})
     assert refused.status_code == 401
-    assert browser.post("/ui/sign-in", data={"token": auditor_token, "csrf": "forged", "next": "/ui/log/"}).status_code == 401
+    assert browser.post("/ui/sign-in", data={"token": auditor_token, "csrf": "forged", "next": "/ui/log/"}).status_code == 400
     signed_in = browser.post("/ui/sign-in", data={"token": auditor_token, "csrf": csrf, "next": "/ui/log/"})
     assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/ui/log/")
     assert browser.get("/ui/log/").status_code == 200
