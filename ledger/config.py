@@ -44,7 +44,7 @@ class Config:
     max_page_size: int = 1000
     #: Days disbursed financing may go without a verified reduction before reports flag it.
     financing_grace_days: int = 365
-    #: Requests per API token (per client address without one), in flask-limiter notation; empty: no limit.
+    #: Requests per verified API token (per client address without one), in `limits` notation; empty: no limit.
     rate_limit: str = "1200 per minute"
     #: Where rate-limit counters live: memory:// counts per worker process; redis://... shares them.
     rate_limit_storage: str = "memory://"

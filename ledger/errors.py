@@ -218,6 +218,17 @@ class InvalidCheckpoint(LedgerError):
     title = "Invalid checkpoint"
 
 
+class RateLimited(LedgerError):
+    """Too many requests from one token (or, without a valid token, one address)."""
+
+    code = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(LedgerError):
     code = "service-unavailable"
     title = "Service temporarily unavailable"

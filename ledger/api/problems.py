@@ -44,6 +44,7 @@ STATUS_BY_ERROR: dict[type[errors.LedgerError], int] = {
     errors.ProofMismatch: 422,
     errors.InvalidCheckpoint: 422,
     errors.ServiceUnavailable: 503,
+    errors.RateLimited: 429,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
 }
@@ -120,6 +121,8 @@ def ledger_error_response(exc: errors.LedgerError) -> Response:
     headers = {"Retry-After": "1"} if status == 503 else None
     if status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="greenledger"'}
+    if isinstance(exc, errors.RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(status, exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra, headers=headers)
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, Response, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ledger import errors
 from ledger.api import auth
 
 #: Sent on every response. The pages use only same-origin scripts and styles (inline styles are
@@ -50,6 +55,33 @@ def _rate_limit_key() -> str:
     return f"token:{token_id}" if token_id else f"ip:{request.remote_addr}"
 
 
+class RequestBudget:
+    """Requests allowed per key, counted with ``limits``' sliding-window counter (O(1) per request
+    whatever the limit; in memory per process, or shared in Redis).
+
+    ``limits`` is the library flask-limiter is built on; used directly, a request costs one counter
+    update instead of flask-limiter's per-request resolution of every limit, exemption and header
+    (about 250 µs of CPU a request, measured by ``python -m bench --only limiter``).
+    """
+
+    def __init__(self, rate_limit: str, storage_uri: str) -> None:
+        self.items = parse_many(rate_limit)
+        self.counter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
+
+    def spend(self) -> None:
+        """Count this request against its key; RateLimited once a limit is spent."""
+        if request.endpoint in UNLIMITED_ENDPOINTS:
+            return
+        key = _rate_limit_key()
+        for item in self.items:
+            if not self.counter.hit(item, key):
+                reset = self.counter.get_window_stats(item, key).reset_time
+                raise errors.RateLimited(
+                    f"more than {item} from this {'token' if key.startswith('token:') else 'address'}",
+                    retry_after=max(1, math.ceil(reset - time.time())),
+                )
+
+
 def trust_proxies(app: Flask, hops: int) -> None:
     """Take the client's address and scheme from the ``hops`` reverse proxies in front (0: trust no header).
 
@@ -60,7 +92,7 @@ def trust_proxies(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
-def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter | None:
+def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> RequestBudget | None:
     """A rate limit per verified API token (per client address without one); None when ``rate_limit`` is empty.
 
     Its check runs between ``auth.install_identification`` and ``auth.install_gate``: the key is the
@@ -69,17 +101,9 @@ def install_limits(app: Flask, *, rate_limit: str, storage_uri: str) -> Limiter 
     app.after_request(_add_headers)
     if not rate_limit:
         return None
-    limiter = Limiter(
-        _rate_limit_key,
-        app=app,
-        default_limits=[rate_limit],
-        storage_uri=storage_uri,
-        headers_enabled=True,
-        # O(1) per request whatever the limit (the moving window keeps a timestamp per request).
-        strategy="sliding-window-counter",
-    )
-    limiter.request_filter(lambda: request.endpoint in UNLIMITED_ENDPOINTS)
-    return limiter
+    budget = RequestBudget(rate_limit, storage_uri)
+    app.before_request(budget.spend)
+    return budget
 
 
 class _SessionCookie(SecureCookieSessionInterface):
