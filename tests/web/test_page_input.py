@@ -101,3 +101,25 @@ def test_any_sign_in_form_gets_an_answer(demo_app: Any, token: str, next_: str, 
     _answered(browser.post("/ui/sign-in", data=form), f"sign-in {form!r}")
     real = re.search(r'name="csrf" value="([^"]+)"', browser.get("/ui/sign-in").get_data(as_text=True)).group(1)
     _answered(browser.post("/ui/sign-in", data={**form, "csrf": real}), f"sign-in with a real form token {form!r}")
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST"])
+@pytest.mark.parametrize("url", ["/ui/", "/ui/log/", "/ui/parks/tianfu-hq", "/ui/nothing-here", "/"])
+def test_other_methods_get_a_4xx_page(client: Any, method: str, url: str) -> None:
+    response = client.open(url, method=method)
+    assert 400 <= response.status_code < 500, (method, url, response.status_code)
+    assert response.content_type.startswith("text/html") or url == "/", (method, url, response.content_type)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": b"\xff\xfe\x00", "content_type": "application/x-www-form-urlencoded"},
+        {"data": b'{"token": "x"}', "content_type": "application/json"},
+        {"data": b"token=" + b"a" * 100_000, "content_type": "application/x-www-form-urlencoded"},
+        {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"},
+    ],
+)
+def test_a_malformed_sign_in_body_gets_a_4xx_page(demo_app: Any, body: dict[str, Any]) -> None:
+    response = demo_app.test_client().post("/ui/sign-in", **body)
+    assert 400 <= response.status_code < 500, response.status_code
