@@ -187,6 +187,14 @@ class NotFound(LedgerError):
     title = "Not found"
 
 
+class UnknownSubject(NotFound):
+    """A report names a project, lender, park or reward programme the log has not registered (yet, at
+    the report's tree size), or a party that is no lender for a lender's report."""
+
+    code = "unknown-subject"
+    title = "Unknown report subject"
+
+
 class TreeSizeOutOfRange(LedgerError):
     """A proof was asked for a tree size the log does not have, or for an impossible pair."""
 
