@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.api import auth
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.reconciliation.reports import KINDS, SUBJECTS
 from ledger.services.reports import SignedReport, make_report
 
