@@ -111,7 +111,7 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
         if any(isinstance(p, dict) and p.get("in") in QUERY_LOCATIONS for p in declared):
             refusal = "an invalid query parameter value (invalid-input), an unknown query parameter (unknown-query-parameter) or a repeated one (repeated-query-parameter)"
         else:
-            refusal = "a query parameter, which this route does not take (unknown-query-parameter; repeated-query-parameter for one given twice)"
+            refusal = "a query parameter, which this route does not take (unknown-query-parameter)"
         responses = doc.setdefault("responses", {})
         key = next((k for k in responses if str(k) == "422"), 422)
         existing = responses.get(key)
