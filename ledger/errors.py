@@ -61,6 +61,20 @@ class NonCanonicalValue(InvalidInput):
     title = "Value has no canonical encoding"
 
 
+class UnknownQueryParameter(InvalidInput):
+    """The query string names a parameter the route does not take (``allowed`` lists those it does)."""
+
+    code = "unknown-query-parameter"
+    title = "Unknown query parameter"
+
+
+class RepeatedQueryParameter(InvalidInput):
+    """The query string gives a single-valued parameter more than once: which one was meant?"""
+
+    code = "repeated-query-parameter"
+    title = "Repeated query parameter"
+
+
 class UnknownEntryType(InvalidInput):
     code = "unknown-entry-type"
     title = "Unknown entry type"
@@ -195,6 +209,14 @@ class EntryNotFound(LedgerError):
 class NotFound(LedgerError):
     code = "not-found"
     title = "Not found"
+
+
+class UnknownSubject(NotFound):
+    """A report names a project, lender, park or reward programme the log has not registered (yet, at
+    the report's tree size), or a party that is no lender for a lender's report."""
+
+    code = "unknown-subject"
+    title = "Unknown report subject"
 
 
 class TreeSizeOutOfRange(LedgerError):

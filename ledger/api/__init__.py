@@ -17,6 +17,7 @@ from ledger.api import (
     log,
     problems,
     programme,
+    query,
     registry,
     reports,
     schemas,
@@ -63,7 +64,12 @@ def register_api(app: Flask) -> Api:
         api.spec.components.schema(payload_schema.__name__, schema=payload_schema)
     api.spec.components.schema("Record", schema=schemas.RecordSchema)
     for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, reports.blp, health.blp):
+        # Its routes refuse query parameters they do not declare; flask-smorest's own would take any.
+        if not isinstance(blueprint, query.Blueprint):
+            raise TypeError(f"blueprint {blueprint.name!r} must be a ledger.api.query.Blueprint")
         api.register_blueprint(blueprint)
+    # The OpenAPI document's own route (flask-smorest's blueprint) takes no query parameters either.
+    app.before_request_funcs.setdefault("api-docs", []).append(query.refuse_any_query)
     app.before_request(_refuse_nul)
     app.register_error_handler(errors.LedgerError, problems.ledger_error_response)
     app.register_error_handler(Exception, _unexpected)

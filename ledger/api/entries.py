@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import auth, schemas
 from ledger.api.body import json_body, page_limit, runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.domain.log import StoredEntry
 from ledger.services import entries as entry_service
 from ledger.services import reads

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import errors
 from ledger.api import schemas
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.services import reads
 
 blp = Blueprint("health", __name__, url_prefix="", description="Probes")

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.api import schemas
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.services import reads
 from ledger.services.export import export_bundle
 

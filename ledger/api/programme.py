@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger import errors
 from ledger.api import auth
 from ledger.api.body import page_limit, runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.api.schemas import INT_CONVERTER, MAX_BIGINT
 from ledger.domain.entities import (
     CreditBlock,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger.api import schemas
 from ledger.api.body import page_limit, runtime
 from ledger.api.problems import problem_doc
+from ledger.api.query import Blueprint
 from ledger.domain.entities import Party, PartyKey
 from ledger.services import reads
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.api import auth
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
-from ledger.reconciliation.reports import KINDS
+from ledger.api.query import Blueprint
+from ledger.reconciliation.reports import KINDS, SUBJECTS
 from ledger.services.reports import SignedReport, make_report
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reconciliation of financing and verified reductions")
@@ -69,8 +69,8 @@ def _subject_route(kind: str) -> None:
     @blp.response(200, SignedReportSchema)
     @blp.doc(**CSV_DOC)
     @blp.alt_response(400, **problem_doc("tree_size out of range"))
-    @blp.alt_response(404, **problem_doc("No such subject at this tree size"))
-    @blp.alt_response(403, **problem_doc("The token's party may not read this report"))
+    @blp.alt_response(404, **problem_doc(f"unknown-subject: no {SUBJECTS[kind][1]} of this id at this tree size{' (or a party that is no lender)' if kind == 'lender' else ''}"))
+    @blp.alt_response(403, **problem_doc("The token's party may not read this report; checked first, so it never learns whether the subject exists"))
     def get(self: MethodView, subject: str, tree_size: int | None, format: str) -> Response:
         auth.require_report_access(kind, subject)
         return _answer(make_report(runtime(), kind, subject, tree_size=tree_size), format)

@@ -155,6 +155,7 @@ class ProblemSchema(Schema):
     code = fields.String(required=True, metadata={"description": "stable slug, the last segment of `type`"})
     field = fields.String(metadata={"description": "the input at fault"})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "field -> messages"})
+    allowed = fields.List(fields.String(), metadata={"description": "unknown-query-parameter, repeated-query-parameter: the query parameters the route takes"})
     request_id = fields.String()
 
 

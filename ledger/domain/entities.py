@@ -220,7 +220,7 @@ class Verification(Entity):
     leakage: Decimal = field(metadata=TONNES)
     reduction: Decimal = field(metadata=TONNES)
     methodology: str
-    report_sha256: str
+    report_sha256: bytes  # SHA-256 of the verification report, as the payload's base64 decodes
     vintage: int
     credits_issued: int  # tonnes of credits issued against it
     rewarded_by: str | None  # the reward disbursement that paid for it

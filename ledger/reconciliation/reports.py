@@ -16,10 +16,13 @@ from typing import Any
 
 from ledger import errors
 from ledger.crypto.canonical import b64encode, format_timestamp
+from ledger.domain import roles
 from ledger.domain.entities import (
     CreditBlock,
+    Entity,
     Loan,
     Park,
+    Party,
     ParkStatistics,
     Project,
     ProjectTotals,
@@ -92,7 +95,32 @@ def _by_vintage(verifications: list[Verification]) -> list[dict[str, Any]]:
 
 def _require(entity: Any, kind: str, subject: str) -> None:
     if entity is None:
-        raise errors.NotFound(f"no {kind} {subject!r}", field="subject")
+        raise errors.UnknownSubject(f"no {kind} {subject!r} is registered at this tree size", field="subject")
+
+
+#: The entity each kind of report is about, and what a reader calls it.
+SUBJECTS: dict[str, tuple[type[Entity], str]] = {
+    "project": (Project, "project"),
+    "lender": (Party, "lender"),
+    "park": (Park, "park"),
+    "reward-program": (RewardProgram, "reward programme"),
+}
+
+
+def require_subject(source: ReportSource, kind: str, subject: str) -> None:
+    """The subject exists in ``source`` (the projections at the report's tree size).
+
+    A lender's report is on a party that holds the lender role: for any other name it would be a signed
+    report of nothing, which reads like a lender with no loans.
+
+    :raises UnknownSubject:
+    """
+    entity_kind, noun = SUBJECTS[kind]
+    found = source.get(entity_kind, subject)
+    if found is None:
+        raise errors.UnknownSubject(f"no {noun} {subject!r} is registered at this tree size", field="subject")
+    if isinstance(found, Party) and roles.LENDER not in found.roles:
+        raise errors.UnknownSubject(f"party {subject!r} is no lender at this tree size", field="subject")
 
 
 def project_report(source: ReportSource, project_id: str, as_of: datetime, settings: Settings) -> Report:
@@ -447,18 +475,24 @@ def _cell(value: Any) -> str:
 
 
 def build(kind: str, source: ReportSource, subject: str | None, as_of: datetime, settings: Settings) -> Report:
-    """Dispatch to the builder of ``kind``.
+    """Dispatch to the builder of ``kind``, once its subject is known to exist in ``source``.
 
-    :raises InvalidInput: for an unknown kind or a missing subject.
-    :raises NotFound: when the subject does not exist at this tree size.
+    The server's live and replayed reports and the offline verifier's recomputation all come through
+    here, so a subject unknown at a tree size is unknown to each of them alike.
+
+    :raises InvalidInput: for an unknown kind, a missing subject, or a summary given one.
+    :raises UnknownSubject: when the subject does not exist at this tree size.
     """
     if kind == "summary":
+        if subject:
+            raise errors.InvalidInput("the summary report takes no subject", field="subject")
         return summary_report(source, as_of, settings)
     builders = {"project": project_report, "lender": lender_report, "park": park_report, "reward-program": program_report}
     if kind not in builders:
         raise errors.InvalidInput(f"unknown report {kind!r}; known: {', '.join(KINDS)}", field="kind")
     if not subject:
         raise errors.InvalidInput(f"a {kind} report needs a subject", field="subject")
+    require_subject(source, kind, subject)
     return builders[kind](source, subject, as_of, settings)
 
 

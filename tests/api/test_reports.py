@@ -160,7 +160,7 @@ def test_csv_for_spreadsheets(books):
 @pytest.mark.parametrize(
     ("url", "status", "code"),
     [
-        ("/v1/reports/projects/nothing", 404, "not-found"),
+        ("/v1/reports/projects/nothing", 404, "unknown-subject"),
         ("/v1/reports/summary?tree_size=0", 422, "invalid-input"),
         ("/v1/reports/summary?tree_size=100000", 400, "tree-size-out-of-range"),
         ("/v1/reports/summary?format=xml", 422, "invalid-input"),
