@@ -3,8 +3,8 @@
 Like API tokens, sessions are access control beside the log, not ledger facts. The runtime role
 reads and starts them, marks them used or ended, and deletes those past their absolute lifetime.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
