@@ -485,10 +485,14 @@ def keys_generate(path: Path, passphrase_env: str | None, as_json: bool) -> None
 @click.option("--nonce", help="Unique per signer; random when omitted. Reuse it to retry safely.")
 @click.argument("payload", default="-")
 def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: str, nonce: str | None, payload: str) -> None:
-    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`."""
+    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`.
+
+    Leading # lines (the notes `greenledger template` writes) are skipped, and the payload is checked
+    against its type's schema first: every bad field is named and nothing is signed.
+    """
     try:
         key = read_private_key_file(key_path, _passphrase(passphrase_env))
-        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=_read_json(payload), nonce=nonce)
+        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=_read_payload(payload, entry_type), nonce=nonce)
     except errors.LedgerError as exc:
         _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(json.dumps(signed, indent=2, ensure_ascii=False))
@@ -622,6 +626,64 @@ def checkpoint(url: str) -> None:
         click.echo(LedgerClient(url).checkpoint(), nl=False)
     except ClientError as exc:
         _fail(str(exc), as_json=True, problem=exc.problem)
+
+
+# --- onboarding and templates (moves to ledger/cli/server.py and party.py) ---
+# Kept together so it moves in one piece; the logic is in ledger/services/onboarding.py,
+# ledger/domain/templates.py and ledger/domain/payload_files.py.
+
+
+def _read_payload(source: str, entry_type: str) -> dict[str, Any]:
+    """`sign`'s PAYLOAD (a file, or - for stdin): JSON after any leading # note lines, checked for its type.
+
+    :raises LedgerError: for JSON that is not a valid ``entry_type`` payload (every bad field named).
+    """
+    from ledger.domain.payload_files import check_payload, parse_payload_text, require_known_type
+
+    require_known_type(entry_type)  # before the file: a mistyped --type is the first thing to hear about
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {source}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    return check_payload(entry_type, parse_payload_text(text, source))
+
+
+@commands.command("template")
+@click.argument("entry_type", metavar="[TYPE]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON, without the # note lines.")
+@click.option("--server", "url", metavar="URL", help="credits.issued: start at the next free serial this server reports.")
+@token_option
+def template(entry_type: str | None, as_json: bool, url: str | None, token: str | None) -> None:
+    """Print a valid example payload of TYPE: # note lines (who signs it, each field's meaning, type,
+    unit and whether it is required), then the JSON, ready to edit and `greenledger sign`.
+    Without TYPE, list every entry type and who signs it."""
+    from ledger.domain.payload_files import unknown_type
+    from ledger.domain.templates import TEMPLATES, payload_json, render, signers_table, with_next_serial
+
+    if entry_type is None:
+        rows = signers_table()
+        width = max(len(name) for name, _, _ in rows)
+        for name, signed_by, _ in rows:
+            click.echo(f"{name:<{width}}  {signed_by}")
+        return
+    chosen = TEMPLATES.get(entry_type)
+    if chosen is None:
+        _fail(unknown_type(entry_type).detail)
+    serial_note = None
+    if url is not None and entry_type != "credits.issued":
+        click.secho("warning: --server is used only for credits.issued (its next free serial)", fg="yellow", err=True)
+    elif url is not None:
+        try:
+            next_serial = LedgerClient(url, token=token, timeout=10.0).next_serial()
+        except ClientError as exc:
+            click.secho(f"warning: could not ask {url} for the next free serial ({exc}); serial_start is the example's", fg="yellow", err=True)
+        else:
+            if next_serial is None:
+                click.secho(f"warning: {url} has no serial left above its last block; serial_start is the example's", fg="yellow", err=True)
+            else:
+                chosen = with_next_serial(chosen, next_serial)
+                serial_note = f"serial_start {next_serial} is the next free serial {url} reported (another issuer may take it first)."
+    click.echo(payload_json(chosen) if as_json else render(chosen, serial_note=serial_note), nl=False)
 
 
 main = FlaskGroup(

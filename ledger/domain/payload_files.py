@@ -52,9 +52,17 @@ def parse_payload_text(text: str, source: str) -> Any:
         raise errors.InvalidInput(f"{source}: {exc.detail}") from None
 
 
+#: How alike (difflib's ratio) a known type must be to be offered, and how near the closest the others.
+_ALIKE = 0.6
+_NEAR_BEST = 0.1
+
+
 def close_types(name: str) -> list[str]:
-    """Known entry types a mistyped ``name`` may have meant, closest first."""
-    return difflib.get_close_matches(name, ENTRY_TYPES, n=3, cutoff=0.6)
+    """Known entry types a mistyped ``name`` may have meant, closest first: the closest, and any
+    nearly as close (so "loan.repayed" offers loan.repaid alone, not every loan type)."""
+    scored = sorted(((difflib.SequenceMatcher(None, name, known).ratio(), known) for known in ENTRY_TYPES), reverse=True)
+    best = scored[0][0]
+    return [known for ratio, known in scored if ratio >= _ALIKE and ratio >= best - _NEAR_BEST]
 
 
 def unknown_type(name: str) -> errors.UnknownEntryType:
@@ -66,14 +74,19 @@ def unknown_type(name: str) -> errors.UnknownEntryType:
     return errors.UnknownEntryType(f"unknown entry type {name!r}; {hint}", field="--type")
 
 
+def require_known_type(name: str) -> None:
+    """:raises UnknownEntryType: for a type outside the vocabulary, naming the close ones."""
+    if name not in ENTRY_TYPES:
+        raise unknown_type(name)
+
+
 def check_payload(entry_type: str, payload: Any) -> dict[str, Any]:
     """``payload`` unchanged when it is a valid payload of ``entry_type``.
 
     :raises UnknownEntryType: for a type outside the vocabulary, naming the close ones.
     :raises InvalidInput: naming every bad field (``errors`` maps each to its messages).
     """
-    if entry_type not in ENTRY_TYPES:
-        raise unknown_type(entry_type)
+    require_known_type(entry_type)
     if not isinstance(payload, dict):
         raise errors.InvalidInput(f"a {entry_type} payload is a JSON object, not {type(payload).__name__}")
     try:

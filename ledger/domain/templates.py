@@ -2,12 +2,14 @@
 
 The examples tell one story in the demo programme's names (ledger/demo.py): the registry operator
 registers a new bank and rotates its key; the department sc-dee registers park tianfu-hq, whose
-operator op-tianfu-hq reports its 2025 figures and registers project tianfu-hq/p0001; icbc-sichuan lends
+operator op-tianfu-hq reports its 2025 figures and registers project tianfu-hq/p0018; icbc-sichuan lends
 to it; the verifier scmrv verifies its 2024 reductions; the department rewards them; scmrv issues
 credits, which the park operator passes on, the bank retires in part and scmrv cancels in part. On a
 ledger where those parties are registered, each example submitted in ``TEMPLATES`` order by its
 ``example_signer`` is accepted (tests/api/test_template_examples.py), and each loads through its
 type's schema (tests/unit/domain/test_templates.py): the field notes are read from those schemas.
+The loan examples are accepted as they are on the demo's own ledger too (`greenledger serve --demo`),
+so a bank officer's first write can be a template signed with the demo bank's key.
 
 Pure: no I/O.
 """
@@ -49,9 +51,11 @@ LENDER = "icbc-sichuan"
 VERIFIER = "scmrv"
 PARK = "tianfu-hq"
 PARK_OPERATOR = f"op-{PARK}"
-PROJECT = f"{PARK}/p0001"
-LOAN = f"{LENDER}/00001"
-VERIFICATION = f"{VERIFIER}/2024/0001"
+# Project 18 is the demo's second in tianfu-hq: its loans leave room (the first has a bridge loan past its
+# investment), so the loan examples, under a loan id the demo does not use, are accepted by `serve --demo` too.
+PROJECT = f"{PARK}/p0018"
+LOAN = f"{LENDER}/2026-0001"
+VERIFICATION = f"{VERIFIER}/2024/0018"
 PROGRAM = "nzc-rewards-2025"
 
 
@@ -74,7 +78,7 @@ class Template:
 _LOAN = {
     "loan": LOAN,
     "project": PROJECT,
-    "principal": "150000000.00",
+    "principal": "15000000.00",
     "currency": "CNY",
     "annual_rate_percent": "3.4500",
     "term_months": 60,
@@ -148,13 +152,13 @@ _EXAMPLES = (
     Template("loan.registered", "a lender, for its own loan", LENDER, _LOAN),
     Template("loan.disbursed", "the loan's lender", LENDER, {
         "loan": LOAN,
-        "amount": "100000000.00",
+        "amount": "10000000.00",
         "currency": "CNY",
         "value_date": "2024-03-15T00:00:00Z",
     }),
     Template("loan.repaid", "the loan's lender", LENDER, {
         "loan": LOAN,
-        "amount": "10000000.00",
+        "amount": "1000000.00",
         "currency": "CNY",
         "value_date": "2025-03-15T00:00:00Z",
     }),
@@ -168,7 +172,7 @@ _EXAMPLES = (
         "leakage": "200.000",
         "reduction": "12000.000",
         "methodology": "CCER-14-001-V01",
-        "report_sha256": b64encode(hashlib.sha256(b"greenledger-demo-v1/report/scmrv/2024/0001").digest()),
+        "report_sha256": b64encode(hashlib.sha256(f"greenledger-demo-v1/report/{VERIFICATION}".encode()).digest()),
         "vintage": 2024,
     }),
     Template("reward.program.created", "the department", DEPARTMENT, {

@@ -43,6 +43,6 @@ def test_every_hand_signed_example_is_accepted_in_order(client, sign):
         signed_by_role.update(ROLES[template.example_signer])
         assert set(ROLES[template.example_signer]) & ENTRY_TYPES[name].signer_roles
     assert signed_by_role == {"admin", "department", "lender", "park_operator", "verifier"}
-    loan = client.get("/v1/loans/icbc-sichuan/00001").get_json()
+    loan = client.get(f"/v1/loans/{TEMPLATES['loan.registered'].payload['loan']}").get_json()
     assert loan["annual_rate_percent"] == "3.2000"  # the correction took
     assert client.get("/v1/credit-blocks/next-serial").get_json() == {"next_serial": TEMPLATES["credits.issued"].payload["serial_end"] + 1}
