@@ -633,6 +633,10 @@ def checkpoint(url: str) -> None:
 # ledger/domain/templates.py and ledger/domain/payload_files.py.
 
 
+#: The options of `parties add` that carry each party.registered field, for naming what is wrong.
+_PARTY_OPTIONS = {"party": "PARTY_ID", "legal_name": "--name", "unified_social_credit_code": "--uscc", "roles": "--role", "public_key": "the public key"}
+
+
 def _read_payload(source: str, entry_type: str) -> dict[str, Any]:
     """`sign`'s PAYLOAD (a file, or - for stdin): JSON after any leading # note lines, checked for its type.
 
@@ -646,6 +650,122 @@ def _read_payload(source: str, entry_type: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"cannot read {source}: {exc.strerror if isinstance(exc, OSError) else exc}")
     return check_payload(entry_type, parse_payload_text(text, source))
+
+
+@commands.group("parties")
+def parties() -> None:
+    """Register parties (run on the server by the registry operator, with its database and key)."""
+
+
+@parties.command("add")
+@click.argument("party_id")
+@click.option("--name", "legal_name", required=True, help="The party's legal name, as on its business licence.")
+@click.option("--uscc", required=True, help="Its unified social credit code (18 characters; the check character is checked).")
+@click.option("--role", "role_list", multiple=True, metavar="ROLE", help="What it may sign, repeatable: admin, auditor, department, lender, park_operator, verifier.")
+@click.option("--public-key-file", type=click.Path(dir_okay=False, path_type=Path), help="The party's PEM key file (public, or private: only the public key is read).")
+@click.option("--public-key", "public_key_text", metavar="BASE64", help="The party's public key, as `greenledger keys generate` printed it.")
+@click.option("--new-key-file", type=click.Path(dir_okay=False, path_type=Path), help="For a demo or a first trial: make a new key and write it here (mode 0600, unencrypted; never over a file).")
+@click.option("--token-days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Lifetime of the party's API token.")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL, help="The server's URL, as the party reaches it.")
+@click.option("--operator-id", default="operator", show_default=True, help="The registry operator's party id, which signs the entry.")
+@click.option("--operator-key", "operator_key_path", type=click.Path(dir_okay=False, path_type=Path), help="Its key file (default: keys/operator.pem).")
+@with_appcontext
+def parties_add(
+    party_id: str,
+    legal_name: str,
+    uscc: str,
+    role_list: tuple[str, ...],
+    public_key_file: Path | None,
+    public_key_text: str | None,
+    new_key_file: Path | None,
+    token_days: int,
+    url: str,
+    operator_id: str,
+    operator_key_path: Path | None,
+) -> None:
+    """Register PARTY_ID with its roles and public key (party.registered, signed with the operator key),
+    issue its API token, and print what the party needs for its first write.
+
+    The party's key comes from exactly one of --public-key-file, --public-key or --new-key-file.
+    Nothing is signed or issued for a party already registered (exit 1).
+    """
+    from datetime import timedelta
+
+    from ledger.services import onboarding
+
+    given = [option for option, value in (("--public-key-file", public_key_file), ("--public-key", public_key_text), ("--new-key-file", new_key_file)) if value is not None]
+    if len(given) != 1:
+        _fail(f"give the party's key with exactly one of --public-key-file PEM, --public-key BASE64 or --new-key-file PATH{' (not ' + ' and '.join(given) + ')' if given else ''}")
+    key: onboarding.KeySource
+    if public_key_file is not None:
+        key = onboarding.PublicKeyFile(public_key_file)
+    elif public_key_text is not None:
+        key = onboarding.PublicKeyText(public_key_text)
+    else:
+        assert new_key_file is not None
+        key = onboarding.NewKeyFile(new_key_file)
+    config: Config = current_app.extensions["ledger_config"]
+    try:
+        done = onboarding.onboard(
+            current_app.extensions["ledger"],
+            party_id=party_id,
+            legal_name=legal_name,
+            uscc=uscc,
+            roles=role_list,
+            key=key,
+            operator_id=operator_id,
+            operator_key_file=operator_key_path or config.operator_key_path,
+            operator_key_passphrase=config.key_passphrase,
+            token_lifetime=timedelta(days=token_days),
+        )
+    except errors.InvalidInput as exc:
+        wrong = exc.extra.get("errors") or {exc.field or "": exc.detail}
+        lines = [f"  {_PARTY_OPTIONS.get(field, field)}: {why}" for field, why in wrong.items()]
+        _fail("\n".join([f"{party_id} was not registered:", *lines, "nothing was signed or issued"]))
+    except onboarding.PartyAlreadyRegistered as exc:
+        _fail(exc.detail)
+    except errors.LedgerError as exc:
+        _fail(f"{party_id} was not registered: {exc.field + ': ' if exc.field else ''}{exc.detail}")
+    for line in _onboarded_lines(done, url):
+        click.echo(line)
+
+
+def _onboarded_lines(done: Any, url: str) -> list[str]:
+    """What `parties add` prints: the party's credentials, then its next commands."""
+    import shlex
+
+    from ledger.domain.templates import FIRST_WRITE
+
+    party = done.party_id
+    key_file = shlex.quote(str(done.key_file)) if done.key_file else "YOUR-KEY.pem"
+    expires = done.token.stored.expires_at.strftime("%Y-%m-%d")
+    where_key = (
+        f"{done.key_file} (its private key: only {party} should hold it; it never leaves that file)"
+        if done.key_file
+        else "the private key file whose public key was given (the server has only the public key)"
+    )
+    lines = [
+        f"registered {party} ({', '.join(done.roles)}) at index {done.index}; hand {party} these:",
+        f"  party id   {party}",
+        f"  key id     {done.key_id}",
+        f"  key file   {where_key}",
+        f"  API token  {done.token.token} (shown only this once; expires {expires})",
+        f"  server     {url}",
+        f"next, as {party}:",
+        f"  export LEDGER_URL={shlex.quote(url)} LEDGER_TOKEN={done.token.token}",
+    ]
+    first = next((FIRST_WRITE[role] for role in done.roles if role in FIRST_WRITE), None)
+    if first is None:  # an auditor writes nothing: its first step is a read
+        lines.append('  curl -H "Authorization: Bearer $LEDGER_TOKEN" "$LEDGER_URL/v1/reports/summary"')
+        return lines
+    stem = first.rpartition(".")[0].replace(".", "-")
+    lines += [
+        f"  greenledger template {first} > {stem}.json        # then put your own values in {stem}.json",
+        f"  greenledger sign --key {key_file} --signer {party} --type {first} {stem}.json > {stem}.signed.json",
+        f"  greenledger submit {stem}.signed.json > receipt.json",
+        "  greenledger verify-receipt receipt.json",
+    ]
+    return lines
 
 
 @commands.command("template")
