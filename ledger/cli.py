@@ -175,6 +175,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
 
             click.echo(f"demo data: {load_demo(app.extensions['ledger'], config)}")
             tokens = demo_tokens(app.extensions["ledger"], config)
+            click.echo(f"demo signing keys (one per party) in {config.home / 'demo-keys'}/<party>.pem")
             click.echo(f"demo API tokens (one per party) in {config.home / 'demo-tokens.json'}; the auditor's:")
             click.echo(f"  Authorization: Bearer {tokens['provincial-audit']}")
     app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
@@ -238,6 +239,7 @@ def demo(projects: int, loans: int, tranches: int) -> None:
             _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(summary)
     demo_tokens(current_app.extensions["ledger"], current_app.extensions["ledger_config"])
+    click.echo(f"signing keys of every demo party: {current_app.extensions['ledger_config'].home / 'demo-keys'}/<party>.pem")
     click.echo(f"API tokens for every demo party: {current_app.extensions['ledger_config'].home / 'demo-tokens.json'}")
 
 
