@@ -120,3 +120,12 @@ def test_the_credits_template_moves_to_the_next_free_serial_and_stays_valid():
 @pytest.mark.parametrize(("role", "entry_type"), sorted(FIRST_WRITE.items()))
 def test_each_role_is_pointed_to_a_type_it_may_sign(role, entry_type):
     assert role in ENTRY_TYPES[entry_type].signer_roles
+
+
+def test_the_readme_table_says_what_the_templates_say():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z.]+)` \| (.+) \| `greenledger template \1` \|$", readme, flags=re.MULTILINE)
+    assert rows == [(name, signed_by) for name, signed_by, _ in signers_table()]
