@@ -13,8 +13,8 @@ from typing import Any
 
 from ledger import errors
 from ledger.domain.catalog import ENTRY_TYPES
+from ledger.domain.field_notes import COMMENT
 from ledger.domain.rules import load_payload
-from ledger.domain.templates import COMMENT
 
 
 def without_notes(text: str) -> str:

@@ -13,12 +13,10 @@ from ledger.domain.catalog import ENTRY_TYPES
 from ledger.domain.fields import DecimalString
 from ledger.domain.payload_files import without_notes
 from ledger.domain.rules import load_payload
+from ledger.domain.field_notes import NOTES, field_notes, note_keys
 from ledger.domain.templates import (
     FIRST_WRITE,
-    NOTES,
     TEMPLATES,
-    field_notes,
-    note_keys,
     payload_json,
     render,
     signers_table,
