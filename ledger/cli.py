@@ -175,6 +175,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
 
             click.echo(f"demo data: {load_demo(app.extensions['ledger'], config)}")
             tokens = demo_tokens(app.extensions["ledger"], config)
+            click.echo(f"demo signing keys (one per party) in {config.home / 'demo-keys'}/<party>.pem")
             click.echo(f"demo API tokens (one per party) in {config.home / 'demo-tokens.json'}; the auditor's:")
             click.echo(f"  Authorization: Bearer {tokens['provincial-audit']}")
     app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
@@ -238,6 +239,7 @@ def demo(projects: int, loans: int, tranches: int) -> None:
             _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(summary)
     demo_tokens(current_app.extensions["ledger"], current_app.extensions["ledger_config"])
+    click.echo(f"signing keys of every demo party: {current_app.extensions['ledger_config'].home / 'demo-keys'}/<party>.pem")
     click.echo(f"API tokens for every demo party: {current_app.extensions['ledger_config'].home / 'demo-tokens.json'}")
 
 
@@ -485,10 +487,14 @@ def keys_generate(path: Path, passphrase_env: str | None, as_json: bool) -> None
 @click.option("--nonce", help="Unique per signer; random when omitted. Reuse it to retry safely.")
 @click.argument("payload", default="-")
 def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: str, nonce: str | None, payload: str) -> None:
-    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`."""
+    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`.
+
+    Leading # lines (the notes `greenledger template` writes) are skipped, and the payload is checked
+    against its type's schema first: every bad field is named and nothing is signed.
+    """
     try:
         key = read_private_key_file(key_path, _passphrase(passphrase_env))
-        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=_read_json(payload), nonce=nonce)
+        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=_read_payload(payload, entry_type), nonce=nonce)
     except errors.LedgerError as exc:
         _fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}")
     click.echo(json.dumps(signed, indent=2, ensure_ascii=False))
@@ -622,6 +628,184 @@ def checkpoint(url: str) -> None:
         click.echo(LedgerClient(url).checkpoint(), nl=False)
     except ClientError as exc:
         _fail(str(exc), as_json=True, problem=exc.problem)
+
+
+# --- onboarding and templates (moves to ledger/cli/server.py and party.py) ---
+# Kept together so it moves in one piece; the logic is in ledger/services/onboarding.py,
+# ledger/domain/templates.py and ledger/domain/payload_files.py.
+
+
+#: The options of `parties add` that carry each party.registered field, for naming what is wrong.
+_PARTY_OPTIONS = {"party": "PARTY_ID", "legal_name": "--name", "unified_social_credit_code": "--uscc", "roles": "--role", "public_key": "the public key"}
+
+
+def _read_payload(source: str, entry_type: str) -> dict[str, Any]:
+    """`sign`'s PAYLOAD (a file, or - for stdin): JSON after any leading # note lines, checked for its type.
+
+    :raises LedgerError: for JSON that is not a valid ``entry_type`` payload (every bad field named).
+    """
+    from ledger.domain.payload_files import check_payload, parse_payload_text, require_known_type
+
+    require_known_type(entry_type)  # before the file: a mistyped --type is the first thing to hear about
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {source}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    return check_payload(entry_type, parse_payload_text(text, source))
+
+
+@commands.group("parties")
+def parties() -> None:
+    """Register parties (run on the server by the registry operator, with its database and key)."""
+
+
+@parties.command("add")
+@click.argument("party_id")
+@click.option("--name", "legal_name", required=True, help="The party's legal name, as on its business licence.")
+@click.option("--uscc", required=True, help="Its unified social credit code (18 characters; the check character is checked).")
+@click.option("--role", "role_list", multiple=True, metavar="ROLE", help="What it may sign, repeatable: admin, auditor, department, lender, park_operator, verifier.")
+@click.option("--public-key-file", type=click.Path(dir_okay=False, path_type=Path), help="The party's PEM key file (public, or private: only the public key is read).")
+@click.option("--public-key", "public_key_text", metavar="BASE64", help="The party's public key, as `greenledger keys generate` printed it.")
+@click.option("--new-key-file", type=click.Path(dir_okay=False, path_type=Path), help="For a demo or a first trial: make a new key and write it here (mode 0600, unencrypted; never over a file).")
+@click.option("--token-days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Lifetime of the party's API token.")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL, help="The server's URL, as the party reaches it.")
+@click.option("--operator-id", default="operator", show_default=True, help="The registry operator's party id, which signs the entry.")
+@click.option("--operator-key", "operator_key_path", type=click.Path(dir_okay=False, path_type=Path), help="Its key file (default: keys/operator.pem).")
+@with_appcontext
+def parties_add(
+    party_id: str,
+    legal_name: str,
+    uscc: str,
+    role_list: tuple[str, ...],
+    public_key_file: Path | None,
+    public_key_text: str | None,
+    new_key_file: Path | None,
+    token_days: int,
+    url: str,
+    operator_id: str,
+    operator_key_path: Path | None,
+) -> None:
+    """Register PARTY_ID with its roles and public key (party.registered, signed with the operator key),
+    issue its API token, and print what the party needs for its first write.
+
+    The party's key comes from exactly one of --public-key-file, --public-key or --new-key-file.
+    Nothing is signed or issued for a party already registered (exit 1).
+    """
+    from datetime import timedelta
+
+    from ledger.services import onboarding
+
+    given = [option for option, value in (("--public-key-file", public_key_file), ("--public-key", public_key_text), ("--new-key-file", new_key_file)) if value is not None]
+    if len(given) != 1:
+        _fail(f"give the party's key with exactly one of --public-key-file PEM, --public-key BASE64 or --new-key-file PATH{' (not ' + ' and '.join(given) + ')' if given else ''}")
+    key: onboarding.KeySource
+    if public_key_file is not None:
+        key = onboarding.PublicKeyFile(public_key_file)
+    elif public_key_text is not None:
+        key = onboarding.PublicKeyText(public_key_text)
+    else:
+        assert new_key_file is not None
+        key = onboarding.NewKeyFile(new_key_file)
+    config: Config = current_app.extensions["ledger_config"]
+    try:
+        done = onboarding.onboard(
+            current_app.extensions["ledger"],
+            party_id=party_id,
+            legal_name=legal_name,
+            uscc=uscc,
+            roles=role_list,
+            key=key,
+            operator_id=operator_id,
+            operator_key_file=operator_key_path or config.operator_key_path,
+            operator_key_passphrase=config.key_passphrase,
+            token_lifetime=timedelta(days=token_days),
+        )
+    except errors.InvalidInput as exc:
+        wrong = exc.extra.get("errors") or {exc.field or "": exc.detail}
+        lines = [f"  {_PARTY_OPTIONS.get(field, field)}: {why}" for field, why in wrong.items()]
+        _fail("\n".join([f"{party_id} was not registered:", *lines, "nothing was signed or issued"]))
+    except onboarding.PartyAlreadyRegistered as exc:
+        _fail(exc.detail)
+    except errors.LedgerError as exc:
+        _fail(f"{party_id} was not registered: {exc.field + ': ' if exc.field else ''}{exc.detail}")
+    for line in _onboarded_lines(done, url):
+        click.echo(line)
+
+
+def _onboarded_lines(done: Any, url: str) -> list[str]:
+    """What `parties add` prints: the party's credentials, then its next commands."""
+    import shlex
+
+    from ledger.domain.templates import FIRST_WRITE
+
+    party = done.party_id
+    key_file = shlex.quote(str(done.key_file)) if done.key_file else "YOUR-KEY.pem"
+    expires = done.token.stored.expires_at.strftime("%Y-%m-%d")
+    where_key = (
+        f"{done.key_file} (its private key: only {party} should hold it; it never leaves that file)"
+        if done.key_file
+        else "the private key file whose public key was given (the server has only the public key)"
+    )
+    lines = [
+        f"registered {party} ({', '.join(done.roles)}) at index {done.index}; hand {party} these:",
+        f"  party id   {party}",
+        f"  key id     {done.key_id}",
+        f"  key file   {where_key}",
+        f"  API token  {done.token.token} (shown only this once; expires {expires})",
+        f"  server     {url}",
+        f"next, as {party}:",
+        f"  export LEDGER_URL={shlex.quote(url)} LEDGER_TOKEN={done.token.token}",
+    ]
+    first = next((FIRST_WRITE[role] for role in done.roles if role in FIRST_WRITE), None)
+    if first is None:  # an auditor writes nothing: its first step is a read
+        lines.append('  curl -H "Authorization: Bearer $LEDGER_TOKEN" "$LEDGER_URL/v1/reports/summary"')
+        return lines
+    stem = first.rpartition(".")[0].replace(".", "-")
+    lines += [
+        f"  greenledger template {first} > {stem}.json        # then put your own values in {stem}.json",
+        f"  greenledger sign --key {key_file} --signer {party} --type {first} {stem}.json > {stem}.signed.json",
+        f"  greenledger submit {stem}.signed.json > receipt.json",
+        "  greenledger verify-receipt receipt.json",
+    ]
+    return lines
+
+
+@commands.command("template")
+@click.argument("entry_type", metavar="[TYPE]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON, without the # note lines.")
+@click.option("--server", "url", metavar="URL", help="credits.issued: start at the next free serial this server reports.")
+@token_option
+def template(entry_type: str | None, as_json: bool, url: str | None, token: str | None) -> None:
+    """Print a valid example payload of TYPE: # note lines (who signs it, each field's meaning, type,
+    unit and whether it is required), then the JSON, ready to edit and `greenledger sign`.
+    Without TYPE, list every entry type and who signs it."""
+    from ledger.domain.payload_files import unknown_type
+    from ledger.domain.templates import TEMPLATES, payload_json, render, signers_table, with_next_serial
+
+    if entry_type is None:
+        rows = signers_table()
+        width = max(len(name) for name, _, _ in rows)
+        for name, signed_by, _ in rows:
+            click.echo(f"{name:<{width}}  {signed_by}")
+        return
+    chosen = TEMPLATES.get(entry_type)
+    if chosen is None:
+        _fail(unknown_type(entry_type).detail)
+    serial_note = None
+    if url is not None and entry_type != "credits.issued":
+        click.secho("warning: --server is used only for credits.issued (its next free serial)", fg="yellow", err=True)
+    elif url is not None:
+        try:
+            next_serial = LedgerClient(url, token=token, timeout=10.0).next_serial()
+        except ClientError as exc:
+            click.secho(f"warning: could not ask {url} for the next free serial ({exc}); serial_start is the example's", fg="yellow", err=True)
+        else:
+            if next_serial is None:
+                click.secho(f"warning: {url} has no serial left above its last block; serial_start is the example's", fg="yellow", err=True)
+            else:
+                chosen = with_next_serial(chosen, next_serial)
+                serial_note = f"serial_start {next_serial} is the next free serial {url} reported (another issuer may take it first)."
+    click.echo(payload_json(chosen) if as_json else render(chosen, serial_note=serial_note), nl=False)
 
 
 main = FlaskGroup(

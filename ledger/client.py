@@ -111,6 +111,11 @@ class LedgerClient:
     def checkpoint(self) -> str:
         return self._request("GET", "/v1/checkpoint")[1].decode("utf-8")
 
+    def next_serial(self) -> int | None:
+        """The serial the next credits.issued should start at (None when none is left)."""
+        result: int | None = self._json("GET", "/v1/credit-blocks/next-serial")["next_serial"]
+        return result
+
     def log_info(self) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", "/v1/log")
         return result

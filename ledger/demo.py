@@ -16,10 +16,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger import errors
 from ledger.client import make_envelope
 from ledger.config import Config
 from ledger.crypto.canonical import b64encode
@@ -27,6 +29,7 @@ from ledger.crypto.signing import (
     private_key_from_seed,
     raw_public_key,
     read_private_key_file,
+    write_private_key_file,
 )
 from ledger.domain import roles
 from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
@@ -37,6 +40,8 @@ from ledger.services.tokens import authenticate, issue_token
 
 SEED = "greenledger-demo-v1"
 CHUNK = 500
+#: Folder under the ledger's home holding each demo party's private key, <party>.pem.
+DEMO_KEYS = "demo-keys"
 
 
 @dataclass(frozen=True)
@@ -344,7 +349,8 @@ def load_demo(
     operator_id: str = "operator",
     progress: Callable[[int], None] | None = None,
 ) -> str:
-    """Sign the demo programme's entries and submit them in batches; a second run changes nothing.
+    """Sign the demo programme's entries and submit them in batches, then write every demo party's key
+    file (``write_demo_keys``); a second run changes nothing.
 
     :returns: a one-line summary.
     """
@@ -366,8 +372,36 @@ def load_demo(
         total += len(chunk)
         if progress:
             progress(len(chunk))
+    write_demo_keys(config)
     state = "loaded" if created else "already present"
     return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans"
+
+
+def demo_keys_dir(config: Config) -> Path:
+    return config.home / DEMO_KEYS
+
+
+def write_demo_keys(config: Config) -> Path:
+    """Each demo party's private key as ``demo-keys/<party>.pem`` under the ledger's home (mode 0600, the
+    folder 0700), so a person can sign as any demo party with `greenledger sign --key`. The keys come
+    from a public seed and protect nothing; they are written unencrypted, and files already there are
+    kept as they are.
+
+    :returns: the folder.
+    """
+    folder = demo_keys_dir(config)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, and a folder made earlier keeps its own
+    for party_id, *_ in DemoProgramme(projects=1, loans=0).parties():
+        path = folder / f"{party_id}.pem"
+        if path.exists():
+            continue
+        try:
+            write_private_key_file(path, demo_key(party_id))
+        except errors.InvalidKey:
+            if not path.exists():  # another loader may have written it meanwhile; anything else is real
+                raise
+    return folder
 
 
 def demo_tokens(runtime: LedgerRuntime, config: Config, *, lifetime: timedelta = timedelta(days=30)) -> dict[str, str]:

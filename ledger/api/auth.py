@@ -56,6 +56,7 @@ ACCESS: dict[str, str] = {
     "programme.reward-disbursements-detail": TOKEN,
     "programme.credit-blocks-list": TOKEN,
     "programme.credit-blocks-detail": TOKEN,
+    "programme.NextSerial": TOKEN,
     "programme.Holdings": TOKEN,
     "reports.Summary": TOKEN,
     "reports.project-report": TOKEN,  # scoped in the view

@@ -185,6 +185,26 @@ resource(
 )
 
 
+class NextSerialSchema(Schema):
+    next_serial = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the first serial above every credit block issued so far (1 when there are none), to use as the "
+            "next credits.issued's serial_start; null when a block already ends at the largest serial (2^53 - 1)"
+        },
+    )
+
+
+# The detail route takes integer keys only, so it never claims "next-serial".
+@blp.route("/credit-blocks/next-serial")
+class NextSerial(MethodView):
+    @blp.response(200, NextSerialSchema)
+    def get(self) -> dict[str, Any]:
+        """The next free credit serial: one past the highest serial any block holds"""
+        return {"next_serial": reads.next_credit_serial(runtime())}
+
+
 class HoldingSchema(Schema):
     vintage = fields.Integer(required=True)
     status = fields.String(required=True)

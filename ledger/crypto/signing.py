@@ -118,6 +118,28 @@ def load_private_key_pem(data: bytes, passphrase: bytes | None = None) -> Ed2551
     return key
 
 
+
+def public_key_from_pem(data: bytes) -> bytes:
+    """The raw public key in a PEM key file: a public key ("BEGIN PUBLIC KEY", as ``openssl pkey
+    -pubout`` writes) or an unencrypted PKCS#8 private key, of which only the public half is taken.
+
+    :param data: the PEM bytes.
+    :returns: 32 bytes.
+    :raises InvalidKey: not PEM, not Ed25519, or an encrypted private key (its public half cannot be
+        read without the passphrase, which only its holder should know).
+    """
+    if b"-----BEGIN PUBLIC KEY-----" in data:
+        try:
+            public = serialization.load_pem_public_key(data)
+        except (ValueError, UnsupportedAlgorithm):
+            raise InvalidKey("cannot read public key: not PEM") from None
+        if not isinstance(public, Ed25519PublicKey):
+            raise InvalidKey("the public key is not an Ed25519 key")
+        return raw_public_key(public)
+    if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data:
+        raise InvalidKey("the key file is encrypted; give its public key instead")
+    return raw_public_key(load_private_key_pem(data))
+
 def write_private_key_file(
     path: pathlib.Path, key: Ed25519PrivateKey, passphrase: bytes | None = None
 ) -> None:

@@ -27,3 +27,23 @@ def uscc_check_character(first17: str) -> str:
 def is_valid_uscc(code: str) -> bool:
     """True when ``code`` has the GB 32100-2015 shape and a correct check character."""
     return bool(USCC_PATTERN.fullmatch(code)) and uscc_check_character(code[:17]) == code[17]
+
+
+def uscc_problem(code: str) -> str | None:
+    """What is wrong with ``code`` as a unified social credit code, in words; None when it is valid.
+
+    The check character catches a mistyped character, so an officer copying a licence is told which
+    part is off rather than only that the code is refused.
+    """
+    if len(code) != 18:
+        return f"is {len(code)} characters long; a unified social credit code has 18"
+    for position, ch in enumerate(code, start=1):
+        if ch not in USCC_ALPHABET:
+            hint = " (capital letters only)" if ch.upper() in USCC_ALPHABET else " (the codes use digits and capital letters except I, O, S, V, Z)"
+            return f"character {position} ({ch!r}) cannot appear in a unified social credit code{hint}"
+    if not code[2:8].isdigit():
+        return "characters 3 to 8 are the administrative division code, digits only"
+    expected = uscc_check_character(code[:17])
+    if code[17] != expected:
+        return f"the check character (the 18th) should be {expected}, not {code[17]}: a character is mistyped"
+    return None

@@ -45,7 +45,7 @@ def short_text(**kwargs: Any) -> fields.String:
 def uscc(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=_check_uscc,
-        metadata={"description": "Unified social credit code (GB 32100-2015, 18 characters)", "example": "91510100MA61R8LX4E"},
+        metadata={"description": "Unified social credit code (GB 32100-2015, 18 characters)", "example": "91510100MA61R8LX4G"},
         **kwargs,
     )
 

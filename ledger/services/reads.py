@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity, Park, PartyKey, Project
 from ledger.domain.log import StoredCheckpoint, StoredEntry
+from ledger.domain.types.credits import MAX_SERIAL
 from ledger.services import proofs
 from ledger.services.runtime import LedgerRuntime, LogIdentity
 
@@ -139,6 +140,22 @@ def holdings(runtime: LedgerRuntime, holder: str) -> list[dict[str, Any]]:
         {"vintage": vintage, "status": status, "quantity": quantity, "blocks": count}
         for (vintage, status), (quantity, count) in sorted(totals.items())
     ]
+
+
+def next_credit_serial(runtime: LedgerRuntime) -> int | None:
+    """The first serial above every credit block ever issued (1 when there are none), for the next
+    ``credits.issued``; None when a block already ends at the largest serial.
+
+    Blocks never overlap (issuing refuses it; transfers, retirements and cancellations split a block
+    into adjacent parts), so the block that starts highest also ends highest: its end is the greatest
+    serial_end, read in one query on the projection's primary key. Cancelled and retired blocks count:
+    their serials are never issued again. Gaps an issuer left below stay free but are not offered.
+    """
+    with runtime.uow_factory() as uow:
+        highest = uow.projections.credit_block_at_or_before(MAX_SERIAL)
+    if highest is None:
+        return 1
+    return highest.end + 1 if highest.end < MAX_SERIAL else None
 
 
 def park_operator_of_project(runtime: LedgerRuntime, project_id: str) -> str | None:

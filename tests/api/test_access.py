@@ -71,6 +71,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("GET", "/v1/reward-disbursements/rd-1", "programme.reward-disbursements-detail", ANY_TOKEN),
     ("GET", "/v1/credit-blocks", "programme.credit-blocks-list", ANY_TOKEN),
     ("GET", "/v1/credit-blocks/1", "programme.credit-blocks-detail", ANY_TOKEN),
+    ("GET", "/v1/credit-blocks/next-serial", "programme.NextSerial", ANY_TOKEN),
     ("GET", "/v1/accounts/bank-a/holdings", "programme.Holdings", ANY_TOKEN),
     ("GET", "/v1/reports/summary", "reports.Summary", ANY_TOKEN),
     ("GET", "/v1/reports/projects/p1", "reports.project-report", _only("park operator")),

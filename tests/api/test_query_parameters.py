@@ -19,6 +19,7 @@ PATHS = {
     "/v1/consistency-proof": "/v1/consistency-proof",
     "/v1/credit-blocks": "/v1/credit-blocks",
     "/v1/credit-blocks/{key}": "/v1/credit-blocks/1",
+    "/v1/credit-blocks/next-serial": "/v1/credit-blocks/next-serial",
     "/v1/entries": "/v1/entries",
     "/v1/entries/batch": "/v1/entries/batch",
     "/v1/entries/{index}": "/v1/entries/1",

@@ -57,7 +57,7 @@ def test_encrypted_key_needs_its_passphrase(tmp_path, monkeypatch):
     path = tmp_path / "k.pem"
     assert runner.invoke(commands, ["keys", "generate", str(path), "--passphrase-env", "KEY_PASS"]).exit_code == 0
     payload = tmp_path / "p.json"
-    payload.write_text("{}")
+    payload.write_text(json.dumps({"party": "x", "public_key": party_payload("x", ["lender"])["public_key"]}))  # sign checks the payload first
     without = runner.invoke(commands, ["sign", "--key", str(path), "--signer", "x", "--type", "key.added", str(payload)])
     assert without.exit_code == 1 and "error" in without.output
     with_pass = runner.invoke(commands, ["sign", "--key", str(path), "--passphrase-env", "KEY_PASS", "--signer", "x", "--type", "key.added", str(payload)])

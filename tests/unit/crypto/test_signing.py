@@ -19,6 +19,7 @@ from ledger.crypto.signing import (
     load_private_key_pem,
     private_key_from_seed,
     private_key_to_pem,
+    public_key_from_pem,
     public_key_from_raw,
     raw_public_key,
     read_private_key_file,
@@ -153,6 +154,18 @@ def test_unusable_pem_is_invalid_key() -> None:
             load_private_key_pem(data, passphrase)
     with pytest.raises(InvalidKey):
         private_key_to_pem(ALICE, b"")
+
+
+def test_a_public_key_is_read_from_a_public_or_a_private_pem() -> None:
+    public_pem = ALICE.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert public_key_from_pem(public_pem) == raw_public_key(ALICE)
+    assert public_key_from_pem(private_key_to_pem(ALICE)) == raw_public_key(ALICE)
+    with pytest.raises(InvalidKey, match="encrypted; give its public key instead"):
+        public_key_from_pem(private_key_to_pem(ALICE, b"secret"))
+    ec_public = ec_key(SECP256R1()).public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for data in (ec_public, b"-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n", b"garbage"):
+        with pytest.raises(InvalidKey):
+            public_key_from_pem(data)
 
 
 def test_key_file_is_private_and_never_overwritten(tmp_path: Path) -> None:

@@ -34,3 +34,33 @@ def test_every_generated_code_validates_and_any_other_check_character_fails(body
     for other in USCC_ALPHABET:
         if other != code[17]:
             assert not is_valid_uscc(first17 + other)
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("91350100M000100Y44", "the check character (the 18th) should be 3, not 4"),
+        ("91350100M000100Y4", "is 17 characters long"),
+        ("91350100m000100Y43", "character 9 ('m') cannot appear in a unified social credit code (capital letters only)"),
+        ("9135010OM000100Y43", "character 8 ('O') cannot appear"),
+        ("91AB0100M000100Y43", "characters 3 to 8 are the administrative division code"),
+    ],
+)
+def test_a_wrong_code_is_told_what_is_wrong(code, said):
+    from ledger.domain.identifiers import uscc_problem
+
+    assert said in uscc_problem(code)
+
+
+@pytest.mark.parametrize("code", KNOWN_VALID)
+def test_a_valid_code_has_no_problem(code):
+    from ledger.domain.identifiers import uscc_problem
+
+    assert uscc_problem(code) is None
+
+
+@given(st.text(alphabet=USCC_ALPHABET + "abcIOSVZ-", min_size=16, max_size=19))
+def test_a_code_has_a_problem_exactly_when_it_is_invalid(code):
+    from ledger.domain.identifiers import uscc_problem
+
+    assert (uscc_problem(code) is None) == is_valid_uscc(code)
