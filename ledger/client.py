@@ -70,10 +70,9 @@ class LedgerClient:
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
-        try:
-            request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        except ValueError:
-            raise NoUsableAnswer(f"{self.base_url} is not a server address (it looks like http://127.0.0.1:8000)", code="bad-address") from None
+        if not self._is_server_address(self.base_url):
+            raise NoUsableAnswer(f"{self.base_url} is not a server address (one looks like http://127.0.0.1:8000)", code="bad-address")
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         if self.token:
@@ -92,13 +91,21 @@ class LedgerClient:
         except (OSError, http.client.HTTPException) as exc:
             raise self._unreachable(exc) from None
 
+    @staticmethod
+    def _is_server_address(url: str) -> bool:
+        try:
+            address = urlsplit(url)
+            return address.scheme in ("http", "https") and bool(address.hostname) and (address.port or 0) >= 0
+        except ValueError:  # an unclosed [ of an IPv6 address, a port that is not a number
+            return False
+
     def _unreachable(self, reason: object) -> NoUsableAnswer:
         """One sentence for a connection that failed, naming the address and what a person can check."""
-        host = urlsplit(self.base_url).netloc
+        host = urlsplit(self.base_url).hostname
         if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError
             return NoUsableAnswer(f"{self.base_url} did not answer within {self.timeout:g} seconds", code="timeout")
         if isinstance(reason, socket.gaierror):
-            return NoUsableAnswer(f"cannot find the server {host} of {self.base_url}: the name does not resolve ({reason.strerror})")
+            return NoUsableAnswer(f"cannot find the host {host} of {self.base_url}: the name does not resolve ({reason.strerror})")
         if isinstance(reason, ConnectionRefusedError):
             return NoUsableAnswer(f"nothing answers at {self.base_url} (connection refused): is the server running there, on that port?")
         if isinstance(reason, ssl.SSLError):
