@@ -1,0 +1,114 @@
+"""Commands an auditor runs, trusting nothing the server says: bundles, reports, receipts, the witness."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ledger import errors
+from ledger.cli.audiences import Audience
+from ledger.cli.common import DEFAULT_URL, fail, read_json, token_option
+from ledger.client import ClientError, LedgerClient
+
+audience = Audience("As an auditor (offline, or against any server)")
+
+
+@audience.command("verify", short_help="Verify an export bundle offline, and reports against it.")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--origin", required=True, help="The log's origin, pinned out of band.")
+@click.option("--key", "verifier_key", required=True, help="The log's verifier key, pinned out of band.")
+@click.option("--base", "bases", multiple=True, type=click.Path(exists=True, dir_okay=False), help="For a range bundle: the bundle(s) before it, in order, from index 0 (verified first; repeatable).")
+@click.option("--checkpoint", "kept", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A checkpoint note kept earlier; the log must extend it (repeatable).")
+@click.option("--report", "signed_reports", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A signed report to recompute from the bundle and compare (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def verify(bundle: str, origin: str, verifier_key: str, bases: tuple[str, ...], kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool) -> None:
+    """Verify an export bundle offline; exit 1 naming the first failing index, 3 when a range without
+    its base could be checked only in part."""
+    from ledger.verify.cli import run_verify
+
+    sys.exit(run_verify(bundle, origin, verifier_key, bases=bases, kept=kept, signed_reports=signed_reports, as_json=as_json))
+
+
+@audience.command("verify-report", short_help="Check a signed report's signature offline.")
+@click.option("--verifier-key", required=True, help="The log's pinned verifier key.")
+@click.argument("source", default="-")
+def verify_report_command(verifier_key: str, source: str) -> None:
+    """Check a signed report's signature offline (SOURCE: a file, or - for stdin)."""
+    from ledger.verify.report import verify_report
+
+    try:
+        body = verify_report(read_json(source), verifier_key)
+    except errors.LedgerError as exc:
+        fail(f"verification failed: {exc.detail}")
+    click.echo(f"{body['kind']} report signed by {body['origin']} at tree size {body['tree_size']}: OK")
+
+
+@audience.command("prove", short_help="Check a receipt's entry is still in the server's log.")
+@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--key", "verifier_key", required=True, help="The log's pinned verifier key.")
+@click.argument("receipt", default="-")
+@token_option
+def prove(url: str, verifier_key: str, receipt: str, token: str | None) -> None:
+    """Check that a receipt's entry is still in the log: inclusion at the current size and consistency
+    from the receipt's checkpoint (exit 1 otherwise)."""
+    from ledger.verify.prove import prove_receipt
+
+    client = LedgerClient(url, token=token)
+    try:
+        current = prove_receipt(
+            read_json(receipt),
+            verifier_key,
+            fetch_checkpoint=client.checkpoint,
+            fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
+            fetch_consistency=lambda first, second: client.consistency_proof(first, second)["proof"],
+        )
+    except errors.LedgerError as exc:
+        fail(f"not proven: {exc.detail}")
+    except ClientError as exc:
+        fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt")
+
+
+@audience.command("witness", short_help="Check the log only grows; alarm on a rollback or fork.")
+@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--state", "state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
+@click.option("--key", "verifier_key", help="The log's verifier key (needed on the first run; pinned afterwards).")
+@token_option
+def witness_command(url: str, state: Path, verifier_key: str | None, token: str | None) -> None:
+    """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
+    rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
+    from ledger.domain.types.checkpoint_keys import ROTATED
+    from ledger.verify.witness import pinned_key, witness
+
+    client = LedgerClient(url, token=token)
+    try:
+        key = pinned_key(state, verifier_key)
+        outcome = witness(
+            state,
+            key,
+            client.checkpoint,
+            lambda first, second: client.consistency_proof(first, second)["proof"],
+            fetch_rotations=lambda: client.records(ROTATED),
+            fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
+        )
+    except errors.LedgerError as exc:
+        fail(f"WITNESS ALARM: {exc.detail}")
+    except ClientError as exc:
+        fail(str(exc), as_json=True, problem=exc.problem)
+    if outcome.rotated_to:
+        click.secho(f"the log rotated its checkpoint key; now pinned: {outcome.rotated_to}", fg="yellow")
+    before = outcome.previous.tree_size if outcome.previous else "nothing"
+    click.echo(f"OK: tree size {outcome.current.tree_size} extends {before}")
+
+
+@audience.command("checkpoint", short_help="Print the server's latest signed checkpoint.")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+def checkpoint(url: str) -> None:
+    """Print the log's latest signed checkpoint."""
+    try:
+        click.echo(LedgerClient(url).checkpoint(), nl=False)
+    except ClientError as exc:
+        fail(str(exc), as_json=True, problem=exc.problem)

@@ -1,0 +1,119 @@
+"""Commands a party runs on its own machine: key files, signing entries, submitting them, checking receipts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger import errors
+from ledger.cli.audiences import Audience
+from ledger.cli.common import DEFAULT_URL, described, fail, passphrase, read_json, token_option
+from ledger.client import ClientError, LedgerClient, make_envelope
+from ledger.crypto.canonical import b64encode
+from ledger.crypto.signing import generate_private_key, key_id, raw_public_key, read_private_key_file, write_private_key_file
+
+audience = Audience("As a party (a bank, a park operator, the department)")
+
+
+@audience.group("keys", short_help="Make a private key file to sign with (keys generate).")
+def keys() -> None:
+    """Ed25519 key files (PKCS#8 PEM, mode 0600)."""
+
+
+@keys.command("generate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-env", metavar="VAR", help="Encrypt the file with the passphrase in this environment variable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the key id and public key as JSON.")
+def keys_generate(path: Path, passphrase_env: str | None, as_json: bool) -> None:
+    """Create a new private key at PATH and print its key id and public key."""
+    key = generate_private_key()
+    try:
+        write_private_key_file(path, key, passphrase(passphrase_env))
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    public = raw_public_key(key)
+    info = {"key_id": key_id(public), "public_key": b64encode(public), "path": str(path)}
+    click.echo(json.dumps(info, indent=2) if as_json else f"key id {info['key_id']}\npublic key {info['public_key']}")
+
+
+@audience.command("sign", short_help="Sign a JSON payload into an entry ready to submit.")
+@click.option("--key", "key_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key file.")
+@click.option("--passphrase-env", metavar="VAR", help="Environment variable holding the key's passphrase.")
+@click.option("--signer", required=True, help="Your party id.")
+@click.option("--type", "entry_type", required=True, help="Entry type, e.g. party.registered.")
+@click.option("--nonce", help="Unique per signer; random when omitted. Reuse it to retry safely.")
+@click.argument("payload", default="-")
+def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: str, nonce: str | None, payload: str) -> None:
+    """Sign PAYLOAD (a JSON file, or - for stdin) into an envelope ready for `greenledger submit`."""
+    try:
+        key = read_private_key_file(key_path, passphrase(passphrase_env))
+        signed = make_envelope(entry_type=entry_type, signer=signer, key=key, payload=read_json(payload), nonce=nonce)
+    except errors.LedgerError as exc:
+        fail(described(exc))
+    click.echo(json.dumps(signed, indent=2, ensure_ascii=False))
+
+
+@audience.command("submit", short_help="Send signed entries to the server; print the receipts.")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.argument("source", default="-")
+@token_option
+def submit(url: str, source: str, token: str | None) -> None:
+    """Submit a signed entry, or {"entries": [...]} as one batch, from SOURCE (file or -); print the receipt(s)."""
+    body = read_json(source)
+    client = LedgerClient(url, token=token)
+    try:
+        if isinstance(body, dict) and "entries" in body:
+            result: Any = {"receipts": client.submit_batch(body["entries"])}
+        else:
+            result = client.submit(body)
+    except ClientError as exc:
+        fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo(json.dumps(result, indent=2))
+
+
+@audience.command("verify-receipt", short_help="Check a receipt: signature, proof, and the log since.")
+@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@click.option("--verifier-key", help="The log's pinned verifier key; fetched from the server (trust on first use) when omitted.")
+@click.option("--offline", is_flag=True, help="Do not contact the server: check the checkpoint signature and the proof only.")
+@click.argument("source", default="-")
+@token_option
+def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, source: str, token: str | None) -> None:
+    """Verify a receipt: the checkpoint's signature, the inclusion proof and (online) the record's hash
+    and that the log's latest checkpoint is consistent with the receipt's."""
+    from ledger.crypto.canonical import b64decode
+    from ledger.crypto.checkpoint import verify_checkpoint
+    from ledger.merkle.proofs import verify_consistency
+    from ledger.verify.receipt import verify_receipt
+
+    receipt = read_json(source)
+    client = LedgerClient(url, token=token)
+    try:
+        if verifier_key is None:
+            if offline:
+                fail("--offline needs --verifier-key")
+            verifier_key = client.log_info()["verifier_key"]
+            click.secho("warning: verifier key taken from the server, not pinned", fg="yellow", err=True)
+        record = None if offline else client.entry(receipt["index"])["record"]
+        verified = verify_receipt(receipt, verifier_key, record)
+        click.echo(f"entry {verified.index} is included in checkpoint of size {verified.checkpoint.tree_size}")
+        if not offline:
+            latest = verify_checkpoint(client.checkpoint(), verifier_key)
+            if latest.tree_size > verified.checkpoint.tree_size:
+                proof = client.consistency_proof(verified.checkpoint.tree_size, latest.tree_size)["proof"]
+                verify_consistency(
+                    verified.checkpoint.tree_size,
+                    latest.tree_size,
+                    verified.checkpoint.root_hash,
+                    latest.root_hash,
+                    [b64decode(p, field="proof") for p in proof],
+                )
+            click.echo(f"the log's latest checkpoint (size {latest.tree_size}) is consistent with it")
+    except errors.LedgerError as exc:
+        fail(f"verification failed: {exc.detail}")
+    except ClientError as exc:
+        fail(str(exc), as_json=True, problem=exc.problem)
+    click.echo("OK")

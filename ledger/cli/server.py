@@ -1,0 +1,301 @@
+"""Commands run on the server, with its database: set up, serve, load the demo, tokens, keys, exports, reports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ledger import errors
+from ledger.cli.audiences import Audience
+from ledger.cli.common import described, fail
+from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize
+from ledger.config import Config
+from ledger.crypto.signing import raw_public_key, read_private_key_file
+
+audience = Audience("On the server (with its database)")
+
+
+@audience.group("db", short_help="Apply the database migrations (as the database owner).")
+def db() -> None:
+    """Database schema (alembic migrations, run as the database owner)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target alembic revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to DATABASE_URL (or the embedded server under LEDGER_HOME)."""
+    from ledger.app import database_url
+    from ledger.persistence.migrate import upgrade
+
+    config = Config.from_env()
+    url = database_url(config)
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@audience.command("init", short_help="Create keys under LEDGER_HOME and the genesis entry.")
+@click.option("--operator-id", default="operator", show_default=True, help="Party id of the registry operator.")
+@click.option("--operator-name", default=DEFAULT_OPERATOR_NAME, show_default=True)
+@click.option("--operator-uscc", default=DEFAULT_OPERATOR_USCC, show_default=True, help="Unified social credit code of the operator.")
+@with_appcontext
+def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
+    """Create the checkpoint and operator keys under LEDGER_HOME/keys and append the genesis entry."""
+    config: Config = current_app.extensions["ledger_config"]
+    try:
+        index = initialize(
+            current_app.extensions["ledger"], config, operator_id=operator_id, operator_name=operator_name, operator_uscc=operator_uscc
+        )
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    if index is None:
+        fail("the ledger is already initialized")
+    click.echo(f"genesis appended at index {index}; keys in {config.keys_dir}")
+
+
+@audience.command("serve", short_help="Run the server (migrating and initializing if needed).")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address gunicorn listens on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run sends only what the log lacks).")
+def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
+    """Migrate, initialize if needed, and run the API under gunicorn."""
+    from ledger.app import create_app, database_url
+    from ledger.cli.serving import run_gunicorn
+    from ledger.persistence.migrate import upgrade
+
+    config = Config.from_env()
+    embedded = config.database_url is None
+    url = database_url(config)  # the embedded server starts (and is migrated) here, in the master
+    if not embedded:
+        upgrade(url)
+    app = create_app(config)
+    with app.app_context():
+        index = initialize(
+            app.extensions["ledger"],
+            config,
+            operator_id="operator",
+            operator_name=DEFAULT_OPERATOR_NAME,
+            operator_uscc=DEFAULT_OPERATOR_USCC,
+        )
+        if index is not None:
+            click.echo(f"initialized a new ledger; keys in {config.keys_dir}")
+        if demo:
+            from ledger.demo import demo_tokens, load_demo
+
+            click.echo(f"demo data: {load_demo(app.extensions['ledger'], config)}")
+            tokens = demo_tokens(app.extensions["ledger"], config)
+            click.echo(f"demo API tokens (one per party) in {config.home / 'demo-tokens.json'}; the auditor's:")
+            click.echo(f"  Authorization: Bearer {tokens['provincial-audit']}")
+    app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
+
+    where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
+    click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
+    run_gunicorn(bind, workers, threads, when_ready=lambda: None)
+
+
+@audience.command("demo", short_help="Load the demo programme (a re-run changes nothing).")
+@click.option("--projects", default=40, show_default=True, type=click.IntRange(1, 1_000_000), help="Projects across the 17 parks.")
+@click.option("--loans", default=60, show_default=True, type=click.IntRange(0, 10_000_000), help="Green loans (each with disbursements).")
+@click.option("--tranches", default=1, show_default=True, type=click.IntRange(1, 120), help="Disbursements (and repayments) per loan.")
+@with_appcontext
+def demo(projects: int, loans: int, tranches: int) -> None:
+    """Load the demo programme through the signed path (the same every run; a re-run changes nothing)."""
+    from tqdm import tqdm
+
+    from ledger.demo import demo_tokens, load_demo
+
+    with tqdm(unit="entries", desc="loading demo", disable=None) as bar:
+        try:
+            summary = load_demo(current_app.extensions["ledger"], current_app.extensions["ledger_config"], projects=projects, loans=loans, tranches=tranches, progress=bar.update)
+        except errors.LedgerError as exc:
+            fail(described(exc))
+    click.echo(summary)
+    demo_tokens(current_app.extensions["ledger"], current_app.extensions["ledger_config"])
+    click.echo(f"API tokens for every demo party: {current_app.extensions['ledger_config'].home / 'demo-tokens.json'}")
+
+
+@audience.command("rebuild", short_help="Rebuild every projection by replaying the log.")
+@with_appcontext
+def rebuild() -> None:
+    """Drop every projection and rebuild it by replaying the log (appends wait meanwhile)."""
+    from tqdm import tqdm
+
+    from ledger.services.rebuild import rebuild_projections
+
+    runtime = current_app.extensions["ledger"]
+    with tqdm(unit="entries", desc="replaying", disable=None) as bar:
+
+        def advance(done: int, size: int) -> None:
+            bar.total = size
+            bar.update(done - bar.n)
+
+        try:
+            count = rebuild_projections(runtime, progress=advance)
+        except errors.LedgerError as exc:
+            fail(f"replay stopped: {exc.detail}")
+    click.echo(f"rebuilt the projections from {count} entries")
+
+
+@audience.group("tokens", short_help="Issue, list and revoke the parties' API tokens.")
+def tokens() -> None:
+    """Issue, list and revoke API tokens (run on the server, with its database)."""
+
+
+@tokens.command("issue")
+@click.argument("party_id")
+@click.option("--expires-in", "days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Lifetime in days.")
+@click.option("--label", default="", help="What the token is for, shown by `tokens list`.")
+@click.option("--json", "as_json", is_flag=True, help="Print the token with its id and expiry as JSON.")
+@with_appcontext
+def tokens_issue(party_id: str, days: int, label: str, as_json: bool) -> None:
+    """Issue an API token to the registered party PARTY_ID and print it (it is shown only this once)."""
+    from datetime import timedelta
+
+    from ledger.services.tokens import issue_token
+
+    try:
+        issued = issue_token(current_app.extensions["ledger"], party_id, lifetime=timedelta(days=days), label=label)
+    except errors.LedgerError as exc:
+        fail(described(exc))
+    if as_json:
+        stored = issued.stored
+        click.echo(json.dumps({"token": issued.token, "token_id": stored.token_id, "party_id": stored.party_id, "expires_at": stored.expires_at.isoformat()}))
+    else:
+        click.echo(issued.token)
+
+
+@tokens.command("list")
+@click.option("--party", "party_id", help="Only this party's tokens.")
+@with_appcontext
+def tokens_list(party_id: str | None) -> None:
+    """List tokens: id, party, label, expiry and whether revoked (never the secrets, which are not kept)."""
+    from ledger.services.tokens import list_tokens
+
+    now = current_app.extensions["ledger"].clock.now()
+    for t in list_tokens(current_app.extensions["ledger"], party_id):
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else ("expired" if t.expires_at <= now else "live")
+        click.echo(f"{t.token_id}  {t.party_id:24}  expires {t.expires_at:%Y-%m-%d}  {state:18}  {t.label}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@with_appcontext
+def tokens_revoke(token_id: str) -> None:
+    """Revoke the token TOKEN_ID (servers stop accepting it within 30 seconds)."""
+    from ledger.services.tokens import revoke_token
+
+    try:
+        revoke_token(current_app.extensions["ledger"], token_id)
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    click.echo(f"revoked {token_id}")
+
+
+@audience.group("checkpoint-key", short_help="Rotate the key that signs checkpoints and reports.")
+def checkpoint_key() -> None:
+    """Rotate the key that signs checkpoints and reports (run on the server)."""
+
+
+@checkpoint_key.command("rotate")
+@click.option("--admin-id", default="operator", show_default=True, help="Admin party that signs the rotation entry.")
+@click.option("--admin-key", "admin_key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Its key file (default: keys/operator.pem).")
+@with_appcontext
+def checkpoint_key_rotate(admin_id: str, admin_key_path: Path | None) -> None:
+    """Generate a new checkpoint key and append checkpoint.key.rotated, endorsed by the key in force.
+
+    The new key becomes keys/checkpoint.pem and the old one is kept as keys/checkpoint-<hash>.pem
+    (prefix exports and as-of reports are still signed by the key in force at their size). Every
+    server sharing the database must hold the new file: servers that do not refuse writes.
+    """
+    from ledger.crypto.checkpoint import note_key_hash, verifier_key
+    from ledger.crypto.signing import generate_private_key, write_private_key_file
+    from ledger.services.checkpoint_keys import rotate_checkpoint_key
+
+    runtime = current_app.extensions["ledger"]
+    config = current_app.extensions["ledger_config"]
+    try:
+        admin_key = read_private_key_file(admin_key_path or config.operator_key_path, config.key_passphrase)
+        new_key = generate_private_key()
+        origin = config.origin
+        with runtime.uow_factory() as uow:
+            origin = runtime.identity(uow).origin
+        staged = config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(new_key)).hex()}.pem"
+        write_private_key_file(staged, new_key, config.key_passphrase)
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    try:
+        receipt = rotate_checkpoint_key(runtime, admin_id=admin_id, admin_key=admin_key, new_key=new_key)
+    except errors.LedgerError as exc:
+        staged.unlink()
+        fail(described(exc))
+    current = config.checkpoint_key_path
+    if current.exists():
+        old = read_private_key_file(current, config.key_passphrase)
+        current.rename(config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(old)).hex()}.pem")
+    staged.rename(current)
+    click.echo(f"checkpoint key rotated at index {receipt.index}; checkpoints from tree size {receipt.index + 1} on are signed by")
+    click.echo(f"  {verifier_key(origin, raw_public_key(new_key))}")
+
+
+@audience.command("export", short_help="Write the log as a bundle auditors verify offline.")
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--tree-size", type=click.IntRange(1), help="Export the first N entries (default: up to the latest checkpoint).")
+@click.option("--from", "start", type=int, default=0, show_default=True, help="First index: above 0, a range bundle [from, to) to verify on top of the bundle that ends at from.")
+@click.option("--to", type=int, help="Export up to (not including) this index; the same as --tree-size.")
+@with_appcontext
+def export(out: str, tree_size: int | None, start: int, to: int | None) -> None:
+    """Write an export bundle (JSON Lines: manifest, records, signed checkpoint) to OUT, or - for stdout."""
+    from tqdm import tqdm
+
+    from ledger.services.export import export_bundle
+
+    if to is not None and tree_size is not None and to != tree_size:
+        fail(f"--to {to} and --tree-size {tree_size} disagree; give one")
+    if start < 0 or (to is not None and to < 1):
+        fail("--from must be 0 or more, and --to 1 or more")
+    runtime = current_app.extensions["ledger"]
+    with tqdm(unit="entries", desc="exporting", disable=None, file=sys.stderr) as bar:
+
+        def advance(done: int, size: int) -> None:
+            bar.total = size
+            bar.update(done - bar.n)
+
+        lines = export_bundle(
+            runtime, tree_size=to or tree_size, start=start, size_field="--tree-size" if to is None else "--to", progress=advance
+        )
+        try:
+            first = next(lines)  # out-of-range sizes fail here, before OUT is created
+        except errors.LedgerError as exc:
+            fail(exc.detail)
+        sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115 - closed below
+        try:
+            sink.write(first)
+            for line in lines:
+                sink.write(line)
+        except errors.LedgerError as exc:
+            fail(exc.detail)
+        finally:
+            if sink is not sys.stdout.buffer:
+                sink.close()
+
+
+@audience.command("report", short_help="Print a signed reconciliation report (JSON or CSV).")
+@click.argument("kind", type=click.Choice(["summary", "project", "lender", "park", "reward-program"]))
+@click.argument("subject", required=False)
+@click.option("--tree-size", type=click.IntRange(1), help="Report on the log's first N entries (default: the latest checkpoint).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the report's table as CSV instead of signed JSON.")
+@with_appcontext
+def report(kind: str, subject: str | None, tree_size: int | None, as_csv: bool) -> None:
+    """Print a signed reconciliation report (KIND SUBJECT, or summary)."""
+    from ledger.services.reports import make_report
+
+    try:
+        signed = make_report(current_app.extensions["ledger"], kind, subject, tree_size=tree_size)
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    click.echo(signed.as_csv() if as_csv else json.dumps(signed.as_json(), indent=2, ensure_ascii=False), nl=not as_csv)
