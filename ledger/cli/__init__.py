@@ -64,4 +64,7 @@ main = _Greenledger(
     load_dotenv=False,
     set_debug_flag=False,
     add_default_commands=False,
+    add_version_option=False,  # FlaskGroup's would print Flask's version
 )
+# greenledger's own version, read from the installed package's metadata when asked for.
+click.version_option(package_name="greenledger", prog_name="greenledger", message="%(prog)s %(version)s")(main)
