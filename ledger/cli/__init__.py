@@ -3,17 +3,13 @@ on the server (``server``), as a party (``party``) and as an auditor (``audit``)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 from flask.cli import FlaskGroup
 
 from ledger.cli import audit, party, server
 from ledger.cli.audiences import ListedByAudience
+from ledger.cli.database import app_from_environment
 from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 __all__ = ["DEFAULT_OPERATOR_NAME", "DEFAULT_OPERATOR_USCC", "commands", "initialize", "main"]
 
@@ -47,12 +43,6 @@ class _Greenledger(ListedByAudience, FlaskGroup):
         return click.Group.get_command(self, ctx, name)
 
 
-def _app_from_environment() -> "Flask":
-    from ledger.app import create_app
-
-    return create_app()
-
-
 commands = _Commands("ledger", audiences=AUDIENCES, help=HELP)
 
 main = _Greenledger(
@@ -60,7 +50,7 @@ main = _Greenledger(
     audiences=AUDIENCES,
     help=HELP,
     epilog="For maintainers: `greenledger openapi write --format yaml api_spec/openapi.yaml` regenerates the OpenAPI document.",
-    create_app=_app_from_environment,
+    create_app=app_from_environment,
     load_dotenv=False,
     set_debug_flag=False,
     add_default_commands=False,

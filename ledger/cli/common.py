@@ -19,12 +19,13 @@ token_option = click.option(
 )
 
 
-def fail(message: str, *, as_json: bool = False, problem: dict[str, Any] | None = None) -> NoReturn:
+def fail(message: str, *, status: int = 1, as_json: bool = False, problem: dict[str, Any] | None = None) -> NoReturn:
+    """End the command with one sentence on stderr: exit 1 for a failure, 2 for a usage error (as click does)."""
     if as_json:
         click.echo(json.dumps(problem or {"detail": message}, indent=2), err=True)
     else:
         click.secho(f"error: {message}", fg="red", err=True)
-    sys.exit(1)
+    sys.exit(status)
 
 
 def described(exc: errors.LedgerError) -> str:

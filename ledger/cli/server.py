@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from ledger import errors
 from ledger.cli.audiences import Audience
 from ledger.cli.common import described, fail
+from ledger.cli.database import on_server_database
 from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize
 from ledger.config import Config
 from ledger.crypto.signing import raw_public_key, read_private_key_file
@@ -102,7 +103,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
 @click.option("--projects", default=40, show_default=True, type=click.IntRange(1, 1_000_000), help="Projects across the 17 parks.")
 @click.option("--loans", default=60, show_default=True, type=click.IntRange(0, 10_000_000), help="Green loans (each with disbursements).")
 @click.option("--tranches", default=1, show_default=True, type=click.IntRange(1, 120), help="Disbursements (and repayments) per loan.")
-@with_appcontext
+@on_server_database
 def demo(projects: int, loans: int, tranches: int) -> None:
     """Load the demo programme through the signed path (the same every run; a re-run changes nothing)."""
     from tqdm import tqdm
@@ -120,7 +121,7 @@ def demo(projects: int, loans: int, tranches: int) -> None:
 
 
 @audience.command("rebuild", short_help="Rebuild every projection by replaying the log.")
-@with_appcontext
+@on_server_database
 def rebuild() -> None:
     """Drop every projection and rebuild it by replaying the log (appends wait meanwhile)."""
     from tqdm import tqdm
@@ -151,7 +152,7 @@ def tokens() -> None:
 @click.option("--expires-in", "days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Lifetime in days.")
 @click.option("--label", default="", help="What the token is for, shown by `tokens list`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the token with its id and expiry as JSON.")
-@with_appcontext
+@on_server_database
 def tokens_issue(party_id: str, days: int, label: str, as_json: bool) -> None:
     """Issue an API token to the registered party PARTY_ID and print it (it is shown only this once)."""
     from datetime import timedelta
@@ -171,7 +172,7 @@ def tokens_issue(party_id: str, days: int, label: str, as_json: bool) -> None:
 
 @tokens.command("list")
 @click.option("--party", "party_id", help="Only this party's tokens.")
-@with_appcontext
+@on_server_database
 def tokens_list(party_id: str | None) -> None:
     """List tokens: id, party, label, expiry and whether revoked (never the secrets, which are not kept)."""
     from ledger.services.tokens import list_tokens
@@ -184,7 +185,7 @@ def tokens_list(party_id: str | None) -> None:
 
 @tokens.command("revoke")
 @click.argument("token_id")
-@with_appcontext
+@on_server_database
 def tokens_revoke(token_id: str) -> None:
     """Revoke the token TOKEN_ID (servers stop accepting it within 30 seconds)."""
     from ledger.services.tokens import revoke_token
@@ -204,7 +205,7 @@ def checkpoint_key() -> None:
 @checkpoint_key.command("rotate")
 @click.option("--admin-id", default="operator", show_default=True, help="Admin party that signs the rotation entry.")
 @click.option("--admin-key", "admin_key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Its key file (default: keys/operator.pem).")
-@with_appcontext
+@on_server_database
 def checkpoint_key_rotate(admin_id: str, admin_key_path: Path | None) -> None:
     """Generate a new checkpoint key and append checkpoint.key.rotated, endorsed by the key in force.
 
@@ -247,7 +248,7 @@ def checkpoint_key_rotate(admin_id: str, admin_key_path: Path | None) -> None:
 @click.option("--tree-size", type=click.IntRange(1), help="Export the first N entries (default: up to the latest checkpoint).")
 @click.option("--from", "start", type=int, default=0, show_default=True, help="First index: above 0, a range bundle [from, to) to verify on top of the bundle that ends at from.")
 @click.option("--to", type=int, help="Export up to (not including) this index; the same as --tree-size.")
-@with_appcontext
+@on_server_database
 def export(out: str, tree_size: int | None, start: int, to: int | None) -> None:
     """Write an export bundle (JSON Lines: manifest, records, signed checkpoint) to OUT, or - for stdout."""
     from tqdm import tqdm
@@ -289,7 +290,7 @@ def export(out: str, tree_size: int | None, start: int, to: int | None) -> None:
 @click.argument("subject", required=False)
 @click.option("--tree-size", type=click.IntRange(1), help="Report on the log's first N entries (default: the latest checkpoint).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report's table as CSV instead of signed JSON.")
-@with_appcontext
+@on_server_database
 def report(kind: str, subject: str | None, tree_size: int | None, as_csv: bool) -> None:
     """Print a signed reconciliation report (KIND SUBJECT, or summary)."""
     from ledger.services.reports import make_report
