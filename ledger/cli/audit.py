@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,8 +9,8 @@ import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import DEFAULT_URL, fail, read_json, token_option
-from ledger.client import ClientError, LedgerClient
+from ledger.cli.common import connect, fail, fail_client, read_json, server_option, token_option
+from ledger.client import ClientError
 
 audience = Audience("As an auditor (offline, or against any server)")
 
@@ -47,16 +46,16 @@ def verify_report_command(verifier_key: str, source: str) -> None:
 
 
 @audience.command("prove", short_help="Check a receipt's entry is still in the server's log.")
-@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@server_option
 @click.option("--key", "verifier_key", required=True, help="The log's pinned verifier key.")
 @click.argument("receipt", default="-")
 @token_option
-def prove(url: str, verifier_key: str, receipt: str, token: str | None) -> None:
+def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> None:
     """Check that a receipt's entry is still in the log: inclusion at the current size and consistency
     from the receipt's checkpoint (exit 1 otherwise)."""
     from ledger.verify.prove import prove_receipt
 
-    client = LedgerClient(url, token=token)
+    client = connect(server, token)
     try:
         current = prove_receipt(
             read_json(receipt),
@@ -68,22 +67,22 @@ def prove(url: str, verifier_key: str, receipt: str, token: str | None) -> None:
     except errors.LedgerError as exc:
         fail(f"not proven: {exc.detail}")
     except ClientError as exc:
-        fail(str(exc), as_json=True, problem=exc.problem)
+        fail_client(exc)
     click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt")
 
 
 @audience.command("witness", short_help="Check the log only grows; alarm on a rollback or fork.")
-@click.option("--server", "url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@server_option
 @click.option("--state", "state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
 @click.option("--key", "verifier_key", help="The log's verifier key (needed on the first run; pinned afterwards).")
 @token_option
-def witness_command(url: str, state: Path, verifier_key: str | None, token: str | None) -> None:
+def witness_command(server: str, state: Path, verifier_key: str | None, token: str | None) -> None:
     """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
     rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
     from ledger.domain.types.checkpoint_keys import ROTATED
     from ledger.verify.witness import pinned_key, witness
 
-    client = LedgerClient(url, token=token)
+    client = connect(server, token)
     try:
         key = pinned_key(state, verifier_key)
         outcome = witness(
@@ -97,7 +96,7 @@ def witness_command(url: str, state: Path, verifier_key: str | None, token: str 
     except errors.LedgerError as exc:
         fail(f"WITNESS ALARM: {exc.detail}")
     except ClientError as exc:
-        fail(str(exc), as_json=True, problem=exc.problem)
+        fail_client(exc)
     if outcome.rotated_to:
         click.secho(f"the log rotated its checkpoint key; now pinned: {outcome.rotated_to}", fg="yellow")
     before = outcome.previous.tree_size if outcome.previous else "nothing"
@@ -105,10 +104,10 @@ def witness_command(url: str, state: Path, verifier_key: str | None, token: str 
 
 
 @audience.command("checkpoint", short_help="Print the server's latest signed checkpoint.")
-@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
-def checkpoint(url: str) -> None:
+@server_option
+def checkpoint(server: str) -> None:
     """Print the log's latest signed checkpoint."""
     try:
-        click.echo(LedgerClient(url).checkpoint(), nl=False)
+        click.echo(connect(server).checkpoint(), nl=False)
     except ClientError as exc:
-        fail(str(exc), as_json=True, problem=exc.problem)
+        fail_client(exc)

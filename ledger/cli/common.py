@@ -1,22 +1,80 @@
-"""What every command shares: failing in one sentence, passphrases, reading JSON files, --token."""
+"""What the commands share: failing in one sentence, passphrases, reading JSON files, and the client
+commands' --server and --token."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
 from ledger import errors
+from ledger.client import ClientError, LedgerClient, NoUsableAnswer
 
-DEFAULT_URL = "http://127.0.0.1:8000"
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+#: How long a client command waits for the server's answer.
+REQUEST_TIMEOUT_SECONDS = 30.0
 
 token_option = click.option(
     "--token", envvar="LEDGER_TOKEN", show_envvar=True, help="Your API token (from `greenledger tokens issue`)."
 )
+
+
+def _server_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        address = urlsplit(value)
+        usable = address.scheme in ("http", "https") and bool(address.hostname) and (address.port or 0) >= 0
+    except ValueError:  # an unclosed [ of an IPv6 address, a port that is not a number
+        usable = False
+    if not usable:
+        raise click.BadParameter(f"{value!r} is not a server address; one looks like {DEFAULT_SERVER}", ctx, param)
+    return value.rstrip("/")
+
+
+def server_option(command: F) -> F:
+    """``--server URL``: the server a client command talks to (LEDGER_URL, else the local default).
+
+    The commands that used to call it ``--url`` still take that, hidden, so existing scripts keep running.
+    """
+
+    @functools.wraps(command)
+    def with_server(*args: Any, server: str, url: str | None, **kwargs: Any) -> Any:
+        return command(*args, server=url or server, **kwargs)
+
+    old_name = click.option("--url", "url", hidden=True, callback=_server_address, help="The old name of --server.")
+    new_name = click.option(
+        "--server",
+        "server",
+        metavar="URL",
+        default=lambda: os.environ.get("LEDGER_URL") or DEFAULT_SERVER,
+        show_default="LEDGER_URL, else " + DEFAULT_SERVER,
+        callback=_server_address,
+        help="The greenledger server to talk to.",
+    )
+    return new_name(old_name(with_server))  # type: ignore[return-value]
+
+
+def connect(server: str, token: str | None = None) -> LedgerClient:
+    """A client for ``server``, saying on stderr which server it talks to (stdout stays the command's output)."""
+    click.echo(f"talking to {server}", err=True)
+    return LedgerClient(server, token=token, timeout=REQUEST_TIMEOUT_SECONDS)
+
+
+def fail_client(exc: ClientError) -> NoReturn:
+    """End the command on a failed request: one sentence when no API answer came, else the server's problem as JSON."""
+    if isinstance(exc, NoUsableAnswer):
+        hint = " (the address comes from --server or LEDGER_URL)" if exc.problem["code"] in ("unreachable", "bad-address") else ""
+        fail(f"{exc}{hint}")
+    fail(str(exc), as_json=True, problem=exc.problem)
 
 
 def fail(message: str, *, status: int = 1, as_json: bool = False, problem: dict[str, Any] | None = None) -> NoReturn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,8 @@ import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import DEFAULT_URL, described, fail, passphrase, read_json, token_option
-from ledger.client import ClientError, LedgerClient, make_envelope
+from ledger.cli.common import connect, described, fail, fail_client, passphrase, read_json, server_option, token_option
+from ledger.client import ClientError, make_envelope
 from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import generate_private_key, key_id, raw_public_key, read_private_key_file, write_private_key_file
 
@@ -58,30 +57,30 @@ def sign(key_path: Path, passphrase_env: str | None, signer: str, entry_type: st
 
 
 @audience.command("submit", short_help="Send signed entries to the server; print the receipts.")
-@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@server_option
 @click.argument("source", default="-")
 @token_option
-def submit(url: str, source: str, token: str | None) -> None:
+def submit(server: str, source: str, token: str | None) -> None:
     """Submit a signed entry, or {"entries": [...]} as one batch, from SOURCE (file or -); print the receipt(s)."""
     body = read_json(source)
-    client = LedgerClient(url, token=token)
+    client = connect(server, token)
     try:
         if isinstance(body, dict) and "entries" in body:
             result: Any = {"receipts": client.submit_batch(body["entries"])}
         else:
             result = client.submit(body)
     except ClientError as exc:
-        fail(str(exc), as_json=True, problem=exc.problem)
+        fail_client(exc)
     click.echo(json.dumps(result, indent=2))
 
 
 @audience.command("verify-receipt", short_help="Check a receipt: signature, proof, and the log since.")
-@click.option("--url", default=lambda: os.environ.get("LEDGER_URL", DEFAULT_URL), show_default="LEDGER_URL or " + DEFAULT_URL)
+@server_option
 @click.option("--verifier-key", help="The log's pinned verifier key; fetched from the server (trust on first use) when omitted.")
 @click.option("--offline", is_flag=True, help="Do not contact the server: check the checkpoint signature and the proof only.")
 @click.argument("source", default="-")
 @token_option
-def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, source: str, token: str | None) -> None:
+def verify_receipt_command(server: str, verifier_key: str | None, offline: bool, source: str, token: str | None) -> None:
     """Verify a receipt: the checkpoint's signature, the inclusion proof and (online) the record's hash
     and that the log's latest checkpoint is consistent with the receipt's."""
     from ledger.crypto.canonical import b64decode
@@ -90,30 +89,36 @@ def verify_receipt_command(url: str, verifier_key: str | None, offline: bool, so
     from ledger.verify.receipt import verify_receipt
 
     receipt = read_json(source)
-    client = LedgerClient(url, token=token)
+    if offline:
+        if verifier_key is None:
+            fail("--offline needs --verifier-key", status=2)
+        try:
+            verified = verify_receipt(receipt, verifier_key)
+        except errors.LedgerError as exc:
+            fail(f"verification failed: {exc.detail}")
+        click.echo(f"entry {verified.index} is included in checkpoint of size {verified.checkpoint.tree_size}")
+        click.echo("OK")
+        return
+    client = connect(server, token)
     try:
         if verifier_key is None:
-            if offline:
-                fail("--offline needs --verifier-key")
             verifier_key = client.log_info()["verifier_key"]
             click.secho("warning: verifier key taken from the server, not pinned", fg="yellow", err=True)
-        record = None if offline else client.entry(receipt["index"])["record"]
-        verified = verify_receipt(receipt, verifier_key, record)
+        verified = verify_receipt(receipt, verifier_key, client.entry(receipt["index"])["record"])
         click.echo(f"entry {verified.index} is included in checkpoint of size {verified.checkpoint.tree_size}")
-        if not offline:
-            latest = verify_checkpoint(client.checkpoint(), verifier_key)
-            if latest.tree_size > verified.checkpoint.tree_size:
-                proof = client.consistency_proof(verified.checkpoint.tree_size, latest.tree_size)["proof"]
-                verify_consistency(
-                    verified.checkpoint.tree_size,
-                    latest.tree_size,
-                    verified.checkpoint.root_hash,
-                    latest.root_hash,
-                    [b64decode(p, field="proof") for p in proof],
-                )
-            click.echo(f"the log's latest checkpoint (size {latest.tree_size}) is consistent with it")
+        latest = verify_checkpoint(client.checkpoint(), verifier_key)
+        if latest.tree_size > verified.checkpoint.tree_size:
+            proof = client.consistency_proof(verified.checkpoint.tree_size, latest.tree_size)["proof"]
+            verify_consistency(
+                verified.checkpoint.tree_size,
+                latest.tree_size,
+                verified.checkpoint.root_hash,
+                latest.root_hash,
+                [b64decode(p, field="proof") for p in proof],
+            )
+        click.echo(f"the log's latest checkpoint (size {latest.tree_size}) is consistent with it")
     except errors.LedgerError as exc:
         fail(f"verification failed: {exc.detail}")
     except ClientError as exc:
-        fail(str(exc), as_json=True, problem=exc.problem)
+        fail_client(exc)
     click.echo("OK")
