@@ -14,6 +14,7 @@ from ledger import errors
 from ledger.cli.audiences import Audience
 from ledger.cli.common import described, fail
 from ledger.cli.database import on_server_database
+from ledger.cli.serving import DEFAULT_BIND
 from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize
 from ledger.config import Config
 from ledger.crypto.signing import raw_public_key, read_private_key_file
@@ -59,16 +60,20 @@ def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
 
 
 @audience.command("serve", short_help="Run the server (migrating and initializing if needed).")
-@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address gunicorn listens on.")
+@click.option("--bind", default=DEFAULT_BIND, show_default=True, help="Address gunicorn listens on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
 @click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run sends only what the log lacks).")
 def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate, initialize if needed, and run the API under gunicorn."""
     from ledger.app import create_app, database_url
-    from ledger.cli.serving import run_gunicorn
+    from ledger.cli.serving import client_url, run_gunicorn, why_cannot_listen
     from ledger.persistence.migrate import upgrade
 
+    # Before anything is started, migrated or loaded: a taken port would otherwise be found only after all that.
+    refusal = why_cannot_listen(bind)
+    if refusal:
+        fail(refusal, status=2)
     config = Config.from_env()
     embedded = config.database_url is None
     url = database_url(config)  # the embedded server starts (and is migrated) here, in the master
@@ -95,8 +100,13 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     app.extensions["ledger_engine"].dispose()  # workers open their own connections after the fork
 
     where = "embedded PostgreSQL in " + str(config.pgdata_dir) if embedded else "DATABASE_URL"
-    click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
-    run_gunicorn(bind, workers, threads, when_ready=lambda: None)
+
+    def listening() -> None:  # once gunicorn has bound the port, so the message is true when it appears
+        click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
+        if bind != DEFAULT_BIND:
+            click.echo(f"for the client commands on this machine: export LEDGER_URL={client_url(bind)}")
+
+    run_gunicorn(bind, workers, threads, when_ready=listening)
 
 
 @audience.command("demo", short_help="Load the demo programme (a re-run changes nothing).")

@@ -3,12 +3,16 @@ checks its port first, and each says what it did."""
 
 from __future__ import annotations
 
+import socket
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
+from ledger.cli.common import DEFAULT_SERVER
 from ledger.cli.database import has_server_database
+from ledger.cli.serving import DEFAULT_BIND, client_url, why_cannot_listen
 from ledger.config import Config
 
 #: (the command, its arguments)
@@ -83,3 +87,72 @@ def test_a_server_command_in_an_app_handed_over_uses_that_apps_database(app, mon
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "nowhere"))
     result = app.test_cli_runner().invoke(args=["ledger", "tokens", "list"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def taken_port():
+    """A port a program listens on."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_serve_on_a_taken_port_says_so_before_starting_anything(client_machine, taken_port, monkeypatch):
+    def must_not_run(*_: object) -> None:
+        raise AssertionError("serve reached the database")
+
+    monkeypatch.setattr("ledger.app.database_url", must_not_run)
+    result = CliRunner().invoke(main, ["serve", "--demo", "--bind", f"127.0.0.1:{taken_port}"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"error: 127.0.0.1:{taken_port} is already in use (another greenledger or program listens there); choose another with --bind 127.0.0.1:"
+    )
+    suggested = int(result.stderr.strip().rpartition(":")[2])
+    assert suggested > taken_port and why_cannot_listen(f"127.0.0.1:{suggested}") is None
+    assert "listening" not in result.output and "Traceback" not in result.output
+    assert not client_machine.exists()
+
+
+@pytest.mark.parametrize(
+    ("bind", "message"),
+    [
+        ("127.0.0.1:http", "--bind 127.0.0.1:http: 'http' is not a valid port number."),
+        ("name.invalid:8000", "cannot listen on name.invalid:8000: the name name.invalid does not resolve to an address"),
+        ("192.0.2.1:8000", "cannot listen on 192.0.2.1:8000: 192.0.2.1 is not an address of this machine"),
+    ],
+)
+def test_serve_on_an_address_it_cannot_listen_on_is_a_usage_error(client_machine, monkeypatch, bind, message):
+    if "invalid" in bind:  # no DNS in the test: the resolver answers as for any unknown name
+        def unknown(*_: object, **__: object) -> None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+        monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    result = CliRunner().invoke(main, ["serve", "--bind", bind])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {message}\n"
+    assert not client_machine.exists()
+
+
+def test_serve_says_it_listens_only_once_gunicorn_is_ready_and_names_ledger_url_for_another_port(app, database_url, monkeypatch):
+    def gunicorn_stand_in(bind: str, workers: int, threads: int, *, when_ready) -> None:
+        click.echo("(gunicorn binds the port here)")
+        when_ready()
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr("ledger.app.create_app", lambda config=None: app)
+    monkeypatch.setattr("ledger.cli.serving.run_gunicorn", gunicorn_stand_in)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(main, ["serve", "--bind", f"0.0.0.0:{port}"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-3] == "(gunicorn binds the port here)"
+    assert lines[-2].startswith(f"greenledger listening on http://0.0.0.0:{port} (database: DATABASE_URL)")
+    assert lines[-1] == f"for the client commands on this machine: export LEDGER_URL=http://127.0.0.1:{port}"
+
+
+def test_the_default_bind_needs_no_ledger_url():
+    assert client_url(DEFAULT_BIND) == DEFAULT_SERVER
+    assert client_url("[::]:8001") == "http://[::1]:8001" and client_url("parks.example:80") == "http://parks.example:80"
