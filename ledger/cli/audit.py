@@ -9,7 +9,7 @@ import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import connect, fail, fail_client, read_json, server_option, token_option
+from ledger.cli.common import connect, fail, fail_client, read_json, read_receipt, server_option, token_option
 from ledger.client import ClientError
 
 audience = Audience("As an auditor (offline, or against any server)")
@@ -58,7 +58,7 @@ def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> No
     client = connect(server, token)
     try:
         current = prove_receipt(
-            read_json(receipt),
+            read_receipt(receipt),
             verifier_key,
             fetch_checkpoint=client.checkpoint,
             fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
@@ -106,8 +106,15 @@ def witness_command(server: str, state: Path, verifier_key: str | None, token: s
 @audience.command("checkpoint", short_help="Print the server's latest signed checkpoint.")
 @server_option
 def checkpoint(server: str) -> None:
-    """Print the log's latest signed checkpoint."""
+    """Print the log's latest signed checkpoint (its shape checked; its signature is `witness`'s and `prove`'s to check)."""
+    from ledger.crypto.checkpoint import parse_checkpoint_body
+
     try:
-        click.echo(connect(server).checkpoint(), nl=False)
+        note = connect(server).checkpoint()
     except ClientError as exc:
         fail_client(exc)
+    try:
+        parse_checkpoint_body(note[: note.rfind("\n\n") + 1])
+    except errors.InvalidCheckpoint:
+        fail(f"{server} answered /v1/checkpoint with something that is not a checkpoint note: is it a greenledger server?")
+    click.echo(note, nl=False)

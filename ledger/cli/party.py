@@ -10,7 +10,7 @@ import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import connect, described, fail, fail_client, passphrase, read_json, server_option, token_option
+from ledger.cli.common import connect, described, fail, fail_client, passphrase, read_json, read_receipt, server_option, token_option
 from ledger.client import ClientError, make_envelope
 from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import generate_private_key, key_id, raw_public_key, read_private_key_file, write_private_key_file
@@ -88,7 +88,7 @@ def verify_receipt_command(server: str, verifier_key: str | None, offline: bool,
     from ledger.merkle.proofs import verify_consistency
     from ledger.verify.receipt import verify_receipt
 
-    receipt = read_json(source)
+    receipt = read_receipt(source)
     if offline:
         if verifier_key is None:
             fail("--offline needs --verifier-key", status=2)
