@@ -6,9 +6,12 @@ by audience lets each find theirs without reading the rest.
 
 from __future__ import annotations
 
+import errno
 from typing import Any, Callable, Sequence
 
 import click
+
+from ledger.cli.last_resort import report_unexpected
 
 
 class Audience:
@@ -40,7 +43,8 @@ class Audience:
 
 
 class ListedByAudience(click.Group):
-    """A group holding every audience's commands, whose help lists them under their headings.
+    """A group holding every audience's commands, whose help lists them under their headings, and
+    which turns an exception none of them caught into one line (``last_resort``).
 
     Mixed in before ``click.Group`` or ``flask.cli.FlaskGroup``.
     """
@@ -61,3 +65,13 @@ class ListedByAudience(click.Group):
                 with formatter.section(audience.heading):
                     # Padded to the widest name of all headings, so the summaries line up across them.
                     formatter.write_dl([((c.name or "").ljust(widest), c.get_short_help_str(limit)) for c in commands])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # click reports these itself: usage errors, exits, "Aborted!"
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # the reader of stdout went away (`| head`): click ends quietly
+            report_unexpected(exc, " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand))))
