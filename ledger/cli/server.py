@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 from flask import current_app
@@ -204,7 +206,7 @@ def tokens_revoke(token_id: str) -> None:
         revoke_token(current_app.extensions["ledger"], token_id)
     except errors.LedgerError as exc:
         fail(exc.detail)
-    click.echo(f"revoked {token_id}")
+    click.echo(f"revoked token {token_id}: servers refuse it within 30 seconds, and its web sessions have ended")
 
 
 @audience.group("checkpoint-key", short_help="Rotate the key that signs checkpoints and reports.")
@@ -245,12 +247,15 @@ def checkpoint_key_rotate(admin_id: str, admin_key_path: Path | None) -> None:
         staged.unlink()
         fail(described(exc))
     current = config.checkpoint_key_path
+    kept = None
     if current.exists():
         old = read_private_key_file(current, config.key_passphrase)
-        current.rename(config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(old)).hex()}.pem")
+        kept = config.keys_dir / f"checkpoint-{note_key_hash(origin, raw_public_key(old)).hex()}.pem"
+        current.rename(kept)
     staged.rename(current)
     click.echo(f"checkpoint key rotated at index {receipt.index}; checkpoints from tree size {receipt.index + 1} on are signed by")
     click.echo(f"  {verifier_key(origin, raw_public_key(new_key))}")
+    click.echo(f"the new key is {current}" + (f"; the old one is kept as {kept}" if kept else "") + ": copy the new one to every server sharing this database")
 
 
 @audience.command("export", short_help="Write the log as a bundle auditors verify offline.")
@@ -276,23 +281,48 @@ def export(out: str, tree_size: int | None, start: int, to: int | None) -> None:
             bar.total = size
             bar.update(done - bar.n)
 
-        lines = export_bundle(
+        bundle = export_bundle(
             runtime, tree_size=to or tree_size, start=start, size_field="--tree-size" if to is None else "--to", progress=advance
         )
+        with contextlib.closing(bundle) as lines:  # ends the database snapshot now, even when this command fails
+            try:
+                manifest = next(lines)  # out-of-range sizes fail here, before OUT is created
+            except errors.LedgerError as exc:
+                fail(exc.detail)
+            _write_bundle(out, manifest, lines)
+    click.echo(f"wrote {_bundle_contents(manifest)} to {'standard output' if out == '-' else out}", err=True)
+
+
+def _write_bundle(out: str, manifest: bytes, lines: Iterator[bytes]) -> None:
+    """Write the bundle to the file OUT, or stdout for -; a failure midway removes the partial file,
+    which would only fail verification later, far from here."""
+    if out == "-":
         try:
-            first = next(lines)  # out-of-range sizes fail here, before OUT is created
+            sys.stdout.buffer.write(manifest)
+            sys.stdout.buffer.writelines(lines)
         except errors.LedgerError as exc:
             fail(exc.detail)
-        sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115 - closed below
-        try:
-            sink.write(first)
-            for line in lines:
-                sink.write(line)
-        except errors.LedgerError as exc:
-            fail(exc.detail)
-        finally:
-            if sink is not sys.stdout.buffer:
-                sink.close()
+        return
+    try:
+        sink = open(out, "wb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", status=2)
+    try:
+        with sink:
+            sink.write(manifest)
+            sink.writelines(lines)
+    except (errors.LedgerError, OSError) as exc:
+        Path(out).unlink(missing_ok=True)
+        fail(exc.detail if isinstance(exc, errors.LedgerError) else f"cannot write {out}: {exc.strerror}")
+
+
+def _bundle_contents(manifest: bytes) -> str:
+    """What a bundle holds, from its manifest line: "462 entries (tree size 462)"."""
+    head = json.loads(manifest)
+    size, start = head["tree_size"], head.get("from", 0)
+    if start:
+        return f"{size - start} entries, indices {start} to {size - 1} (tree size {size})"
+    return f"{size} entries (tree size {size})"
 
 
 @audience.command("report", short_help="Print a signed reconciliation report (JSON or CSV).")

@@ -131,6 +131,8 @@ def test_the_witness_follows_a_checkpoint_key_rotation_made_from_the_command_lin
 
     rotated = app.test_cli_runner().invoke(args=["ledger", "checkpoint-key", "rotate"])
     assert rotated.exit_code == 0, rotated.output
+    retired_path = next(p for p in config.checkpoint_key_files() if p != config.checkpoint_key_path)
+    assert f"the new key is {config.checkpoint_key_path}; the old one is kept as {retired_path}" in rotated.stdout
     new_key = read_private_key_file(config.checkpoint_key_path)
     assert raw_public_key(new_key) != raw_public_key(CHECKPOINT_KEY)
     retired = [p for p in config.checkpoint_key_files() if p != config.checkpoint_key_path]

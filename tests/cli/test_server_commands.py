@@ -3,6 +3,7 @@ checks its port first, and each says what it did."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import click
@@ -156,3 +157,40 @@ def test_serve_says_it_listens_only_once_gunicorn_is_ready_and_names_ledger_url_
 def test_the_default_bind_needs_no_ledger_url():
     assert client_url(DEFAULT_BIND) == DEFAULT_SERVER
     assert client_url("[::]:8001") == "http://[::1]:8001" and client_url("parks.example:80") == "http://parks.example:80"
+
+
+def test_export_says_on_stderr_what_it_wrote(app, client, sign, tmp_path):
+    from tests.helpers import party_payload
+
+    for n in range(4):
+        client.post("/v1/entries", json=sign("party.registered", party_payload(f"bank-{n}", ["lender"])))
+    runner = app.test_cli_runner()
+    bundle = tmp_path / "bundle.jsonl"
+    whole = runner.invoke(args=["ledger", "export", str(bundle)])
+    assert whole.exit_code == 0, whole.output
+    assert whole.stdout == "" and whole.stderr.endswith(f"wrote 5 entries (tree size 5) to {bundle}\n")
+    assert len(bundle.read_bytes().splitlines()) == 5 + 2  # the manifest, the records, the checkpoint
+
+    ranged = runner.invoke(args=["ledger", "export", str(tmp_path / "range.jsonl"), "--from", "2", "--to", "4"])
+    assert ranged.stderr.endswith(f"wrote 2 entries, indices 2 to 3 (tree size 4) to {tmp_path / 'range.jsonl'}\n")
+
+    piped = runner.invoke(args=["ledger", "export", "-"])
+    assert piped.exit_code == 0
+    assert piped.stdout.encode() == bundle.read_bytes()  # stdout is the bundle alone
+    assert piped.stderr.endswith("wrote 5 entries (tree size 5) to standard output\n")
+
+
+def test_export_into_a_folder_that_does_not_exist_is_a_usage_error(app, tmp_path):
+    out = tmp_path / "no-such-folder" / "bundle.jsonl"
+    result = app.test_cli_runner().invoke(args=["ledger", "export", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"error: cannot write {out}: No such file or directory"
+    assert "Traceback" not in result.output
+
+
+def test_revoking_a_token_says_what_it_did(app):
+    runner = app.test_cli_runner()
+    token_id = json.loads(runner.invoke(args=["ledger", "tokens", "issue", "operator", "--json"]).stdout)["token_id"]
+    result = runner.invoke(args=["ledger", "tokens", "revoke", token_id])
+    assert result.exit_code == 0
+    assert result.stdout == f"revoked token {token_id}: servers refuse it within 30 seconds, and its web sessions have ended\n"
