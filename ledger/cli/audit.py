@@ -78,13 +78,39 @@ def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> No
 @token_option
 def witness_command(server: str, state: Path, verifier_key: str | None, token: str | None) -> None:
     """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
-    rollback, a fork or a bad signature. Cheap enough to run every minute from cron."""
-    from ledger.domain.types.checkpoint_keys import ROTATED
-    from ledger.verify.witness import pinned_key, witness
+    rollback, a fork or a bad signature (exit 1, WITNESS ALARM). Cheap enough to run every minute from cron.
 
+    The first run needs --key: the log's verifier key, from the registry operator out of band (GET /v1/log
+    shows the server's, to compare). It is pinned in --state once the first checkpoint verifies with it.
+    """
+    from ledger.crypto.checkpoint import parse_verifier_key
+    from ledger.domain.types.checkpoint_keys import ROTATED
+    from ledger.verify.witness import KEY_FILE, stored_key, witness
+
+    # Not alarms: nothing is known yet about the log, only about how the witness was called.
+    pinned = stored_key(state)
+    if pinned is None:
+        if verifier_key is None:
+            fail(
+                f"nothing is pinned in {state} yet: the first run needs --key, the log's verifier key "
+                "(from the registry operator, out of band; GET /v1/log shows the server's, to compare)",
+                status=2,
+            )
+        key = verifier_key
+    else:
+        if verifier_key not in (None, pinned):
+            fail(
+                f"--key differs from the key pinned in {state / KEY_FILE}: leave --key out to keep checking with the pinned "
+                "one (the witness follows the log's key rotations itself), or give a new --state to start over",
+                status=2,
+            )
+        key = pinned
+    try:
+        parse_verifier_key(key)
+    except errors.LedgerError as exc:
+        fail(f"--key is not a verifier key ({exc.detail}); one looks like <origin>+<hash>+<key>, as GET /v1/log shows", status=2)
     client = connect(server, token)
     try:
-        key = pinned_key(state, verifier_key)
         outcome = witness(
             state,
             key,
@@ -97,10 +123,17 @@ def witness_command(server: str, state: Path, verifier_key: str | None, token: s
         fail(f"WITNESS ALARM: {exc.detail}")
     except ClientError as exc:
         fail_client(exc)
+    except OSError as exc:
+        fail(f"cannot keep the witness's state in {state}: {exc.strerror}")
     if outcome.rotated_to:
         click.secho(f"the log rotated its checkpoint key; now pinned: {outcome.rotated_to}", fg="yellow")
-    before = outcome.previous.tree_size if outcome.previous else "nothing"
-    click.echo(f"OK: tree size {outcome.current.tree_size} extends {before}")
+    if outcome.previous is None:
+        click.echo(
+            f"first run: pinned the log's key {stored_key(state)} and its checkpoint at tree size {outcome.current.tree_size} "
+            f"in {state}; from now on the witness raises the alarm if the log ever stops extending it"
+        )
+    else:
+        click.echo(f"OK: tree size {outcome.current.tree_size} extends {outcome.previous.tree_size}")
 
 
 @audience.command("checkpoint", short_help="Print the server's latest signed checkpoint.")

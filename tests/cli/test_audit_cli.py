@@ -43,9 +43,9 @@ def test_the_witness_pins_the_key_follows_growth_and_raises_the_alarm_on_a_fork_
     runner = CliRunner()
     state = tmp_path / "witness"
     unpinned = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
-    assert unpinned.exit_code == 1 and "pass --key" in unpinned.output
+    assert unpinned.exit_code == 2 and "the first run needs --key" in unpinned.output and "ALARM" not in unpinned.output
     first = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state), "--key", VERIFIER_KEY])
-    assert first.exit_code == 0 and "tree size 1 extends nothing" in first.output
+    assert first.exit_code == 0 and f"first run: pinned the log's key {VERIFIER_KEY} and its checkpoint at tree size 1" in first.output
     for n in range(4):
         client.post("/v1/entries", json=sign("party.registered", party_payload(f"p-{n}", ["lender"])))
     grown = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
