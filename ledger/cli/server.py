@@ -24,43 +24,6 @@ from ledger.crypto.signing import raw_public_key, read_private_key_file
 audience = Audience("On the server (with its database)")
 
 
-@audience.group("db", short_help="Apply the database migrations (as the database owner).")
-def db() -> None:
-    """Database schema (alembic migrations, run as the database owner)."""
-
-
-@db.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target alembic revision.")
-def db_upgrade(revision: str) -> None:
-    """Apply migrations to DATABASE_URL (or the embedded server under LEDGER_HOME)."""
-    from ledger.app import database_url
-    from ledger.persistence.migrate import upgrade
-
-    config = Config.from_env()
-    url = database_url(config)
-    upgrade(url, revision)
-    click.echo(f"database at revision {revision}")
-
-
-@audience.command("init", short_help="Create keys under LEDGER_HOME and the genesis entry.")
-@click.option("--operator-id", default="operator", show_default=True, help="Party id of the registry operator.")
-@click.option("--operator-name", default=DEFAULT_OPERATOR_NAME, show_default=True)
-@click.option("--operator-uscc", default=DEFAULT_OPERATOR_USCC, show_default=True, help="Unified social credit code of the operator.")
-@with_appcontext
-def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
-    """Create the checkpoint and operator keys under LEDGER_HOME/keys and append the genesis entry."""
-    config: Config = current_app.extensions["ledger_config"]
-    try:
-        index = initialize(
-            current_app.extensions["ledger"], config, operator_id=operator_id, operator_name=operator_name, operator_uscc=operator_uscc
-        )
-    except errors.LedgerError as exc:
-        fail(exc.detail)
-    if index is None:
-        fail("the ledger is already initialized")
-    click.echo(f"genesis appended at index {index}; keys in {config.keys_dir}")
-
-
 @audience.command("serve", short_help="Run the server (migrating and initializing if needed).")
 @click.option("--bind", default=DEFAULT_BIND, show_default=True, help="Address gunicorn listens on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
@@ -109,6 +72,43 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
             click.echo(f"for the client commands on this machine: export LEDGER_URL={client_url(bind)}")
 
     run_gunicorn(bind, workers, threads, when_ready=listening)
+
+
+@audience.group("db", short_help="Apply the database migrations (as the database owner).")
+def db() -> None:
+    """Database schema (alembic migrations, run as the database owner)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target alembic revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to DATABASE_URL (or the embedded server under LEDGER_HOME)."""
+    from ledger.app import database_url
+    from ledger.persistence.migrate import upgrade
+
+    config = Config.from_env()
+    url = database_url(config)
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@audience.command("init", short_help="Create keys under LEDGER_HOME and the genesis entry.")
+@click.option("--operator-id", default="operator", show_default=True, help="Party id of the registry operator.")
+@click.option("--operator-name", default=DEFAULT_OPERATOR_NAME, show_default=True)
+@click.option("--operator-uscc", default=DEFAULT_OPERATOR_USCC, show_default=True, help="Unified social credit code of the operator.")
+@with_appcontext
+def init(operator_id: str, operator_name: str, operator_uscc: str) -> None:
+    """Create the checkpoint and operator keys under LEDGER_HOME/keys and append the genesis entry."""
+    config: Config = current_app.extensions["ledger_config"]
+    try:
+        index = initialize(
+            current_app.extensions["ledger"], config, operator_id=operator_id, operator_name=operator_name, operator_uscc=operator_uscc
+        )
+    except errors.LedgerError as exc:
+        fail(exc.detail)
+    if index is None:
+        fail("the ledger is already initialized")
+    click.echo(f"genesis appended at index {index}; keys in {config.keys_dir}")
 
 
 @audience.command("demo", short_help="Load the demo programme (a re-run changes nothing).")

@@ -11,7 +11,7 @@ from ledger.cli import commands, main
 
 HEADINGS = ("On the server", "As a party", "As an auditor")
 BY_HEADING = {
-    "On the server": ["db", "init", "serve", "demo", "rebuild", "tokens", "checkpoint-key", "export", "report"],
+    "On the server": ["serve", "db", "init", "demo", "rebuild", "tokens", "checkpoint-key", "export", "report"],
     "As a party": ["keys", "sign", "submit", "verify-receipt"],
     "As an auditor": ["verify", "verify-report", "prove", "witness", "checkpoint"],
 }
@@ -56,3 +56,18 @@ def test_version_is_greenledgers_own():
     assert result.exit_code == 0
     assert result.output == f"greenledger {version('greenledger')}\n"
     assert "Flask" not in result.output
+
+
+def test_the_readme_lists_the_commands_under_the_same_headings():
+    """README's "Command line" tables follow --help, so a reader finds a command where the help puts it."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    listed: dict[str, list[str]] = {}
+    for heading in HEADINGS:
+        table = section.split(f"**{heading}**", 1)[1].split("\n\n", 2)[1]
+        names = [re.match(r"\| `greenledger ([a-z-]+)", row).group(1) for row in table.splitlines()[2:]]
+        listed[heading] = list(dict.fromkeys(names))
+    assert listed == BY_HEADING
