@@ -55,10 +55,11 @@ def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> No
     from the receipt's checkpoint (exit 1 otherwise)."""
     from ledger.verify.prove import prove_receipt
 
+    signed_receipt = read_receipt(receipt)
     client = connect(server, token)
     try:
         current = prove_receipt(
-            read_receipt(receipt),
+            signed_receipt,
             verifier_key,
             fetch_checkpoint=client.checkpoint,
             fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],

@@ -90,7 +90,7 @@ def read_json(source: str) -> Any:
 def read_receipt(source: str) -> dict[str, Any]:
     """A receipt (as `greenledger submit` prints it) from the file ``source``, or stdin for -."""
     receipt = read_json(source)
-    if not isinstance(receipt, dict) or "index" not in receipt:
+    if not isinstance(receipt, dict) or type(receipt.get("index")) is not int:
         fail(f"{_name(source)} is not a receipt (a JSON object with an index, as `greenledger submit` prints)")
     return receipt
 

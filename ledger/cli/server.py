@@ -16,8 +16,8 @@ from ledger import errors
 from ledger.cli.audiences import Audience
 from ledger.cli.common import described, fail
 from ledger.cli.database import on_server_database
-from ledger.cli.serving import DEFAULT_BIND
 from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize
+from ledger.cli.serving import DEFAULT_BIND
 from ledger.config import Config
 from ledger.crypto.signing import raw_public_key, read_private_key_file
 

@@ -87,7 +87,7 @@ def test_a_utf8_byte_order_mark_is_allowed(operator_pem, payload):
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("content", ["[1, 2]", '{"leaf_hash": "x"}'], ids=["a list", "no index"])
+@pytest.mark.parametrize("content", ["[1, 2]", '{"leaf_hash": "x"}', '{"index": "7"}'], ids=["a list", "no index", "a text index"])
 @pytest.mark.parametrize("command", ["verify-receipt", "prove"])
 def test_a_file_that_is_not_a_receipt_says_so(tmp_path, content, command):
     path = tmp_path / "receipt.json"
@@ -95,6 +95,14 @@ def test_a_file_that_is_not_a_receipt_says_so(tmp_path, content, command):
     key_option = "--verifier-key" if command == "verify-receipt" else "--key"
     result = CliRunner().invoke(main, [command, "--server", "http://127.0.0.1:9", key_option, VERIFIER_KEY, str(path)])
     assert one_error(result, 1) == f"error: {path} is not a receipt (a JSON object with an index, as `greenledger submit` prints)"
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"a report"', "{}"])
+def test_a_file_that_is_not_a_signed_report_says_so(tmp_path, content):
+    path = tmp_path / "report.json"
+    path.write_text(content)
+    result = CliRunner().invoke(main, ["verify-report", "--verifier-key", VERIFIER_KEY, str(path)])
+    assert one_error(result, 1) == "error: verification failed: not a signed report: no report object"
 
 
 # --- key files -----------------------------------------------------------------------------
