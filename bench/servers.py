@@ -457,7 +457,7 @@ class NaiveServer(_Server):
         env.pop("DATABASE_URL", None)
 
     def _argv(self) -> list[str]:
-        # The settings `greenledger serve` gives gunicorn (ledger/cli.py): gthread workers and
+        # The settings `greenledger serve` gives gunicorn (ledger/cli/serving.py): gthread workers and
         # threads, access log to stdout; plus no control socket, which serve's default would share.
         return [
             sys.executable, "-m", "gunicorn",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
+import socket
+import ssl
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -22,6 +26,18 @@ class ClientError(Exception):
         super().__init__(f"{status} {problem.get('code', '')}: {problem.get('detail', problem)}")
         self.status = status
         self.problem = dict(problem)
+
+
+class NoUsableAnswer(ClientError):
+    """No answer of the API's: the server could not be reached, did not answer in time, or answered
+    with something that is not JSON. The message is one sentence naming the address, for a person."""
+
+    def __init__(self, sentence: str, *, code: str = "unreachable", status: int = 0) -> None:
+        super().__init__(status, {"code": code, "detail": sentence})
+        self.sentence = sentence
+
+    def __str__(self) -> str:
+        return self.sentence
 
 
 def make_envelope(
@@ -54,6 +70,8 @@ class LedgerClient:
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
+        if not self._is_server_address(self.base_url):
+            raise NoUsableAnswer(f"{self.base_url} is not a server address (one looks like http://127.0.0.1:8000)", code="bad-address")
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
@@ -63,17 +81,51 @@ class LedgerClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
-            raw = exc.read()
             try:
-                problem = json.loads(raw)
-            except ValueError:
-                problem = {"detail": raw.decode(errors="replace")}
-            raise ClientError(exc.code, problem) from None
+                problem = json.loads(exc.read())
+            except (ValueError, OSError, http.client.HTTPException):
+                raise self._not_the_api(path, exc.code) from None
+            raise ClientError(exc.code, problem if isinstance(problem, dict) else {"detail": problem}) from None
         except urllib.error.URLError as exc:
-            raise ClientError(0, {"code": "unreachable", "detail": str(exc.reason)}) from None
+            raise self._unreachable(exc.reason) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._unreachable(exc) from None
+
+    @staticmethod
+    def _is_server_address(url: str) -> bool:
+        try:
+            address = urlsplit(url)
+            return address.scheme in ("http", "https") and bool(address.hostname) and (address.port or 0) >= 0
+        except ValueError:  # an unclosed [ of an IPv6 address, a port that is not a number
+            return False
+
+    def _unreachable(self, reason: object) -> NoUsableAnswer:
+        """One sentence for a connection that failed, naming the address and what a person can check."""
+        host = urlsplit(self.base_url).hostname
+        if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError
+            return NoUsableAnswer(f"{self.base_url} did not answer within {self.timeout:g} seconds", code="timeout")
+        if isinstance(reason, socket.gaierror):
+            return NoUsableAnswer(f"cannot find the host {host} of {self.base_url}: the name does not resolve ({reason.strerror})")
+        if isinstance(reason, ConnectionRefusedError):
+            return NoUsableAnswer(f"nothing answers at {self.base_url} (connection refused): is the server running there, on that port?")
+        if isinstance(reason, ssl.SSLError):
+            return NoUsableAnswer(f"the TLS connection to {self.base_url} failed: {reason.reason or reason}")
+        why = reason.strerror if isinstance(reason, OSError) and reason.strerror else (str(reason) or type(reason).__name__)
+        return NoUsableAnswer(f"cannot reach {self.base_url}: {why}")
+
+    def _not_the_api(self, path: str, status: int) -> NoUsableAnswer:
+        return NoUsableAnswer(
+            f"{self.base_url} answered {path} (HTTP {status}) with something that is not JSON: is it a greenledger server?",
+            code="not-json",
+            status=status,
+        )
 
     def _json(self, method: str, path: str, body: Any = None) -> Any:
-        return json.loads(self._request(method, path, body)[1])
+        status, raw = self._request(method, path, body)
+        try:
+            return json.loads(raw)
+        except ValueError:  # UnicodeDecodeError is one too
+            raise self._not_the_api(path.partition("?")[0], status) from None
 
     def submit(self, signed: Mapping[str, Any]) -> dict[str, Any]:
         """POST one signed entry; returns its receipt (the first one again on a retry)."""
@@ -109,7 +161,15 @@ class LedgerClient:
         return result
 
     def checkpoint(self) -> str:
-        return self._request("GET", "/v1/checkpoint")[1].decode("utf-8")
+        status, raw = self._request("GET", "/v1/checkpoint")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NoUsableAnswer(
+                f"{self.base_url} answered /v1/checkpoint (HTTP {status}) with something that is not a checkpoint: is it a greenledger server?",
+                code="not-a-checkpoint",
+                status=status,
+            ) from None
 
     def next_serial(self) -> int | None:
         """The serial the next credits.issued should start at (None when none is left)."""

@@ -104,15 +104,20 @@ def load_private_key_pem(data: bytes, passphrase: bytes | None = None) -> Ed2551
     :param passphrase: required if and only if the PEM is encrypted.
     :returns: the private key.
     :raises InvalidKey: not PEM, not Ed25519, wrong or missing passphrase, or a passphrase
-        given for an unencrypted key (the configuration and the file disagree).
+        given for an unencrypted key (the configuration and the file disagree); the detail says which.
     """
+    encrypted = b"ENCRYPTED" in data  # PKCS#8's "BEGIN ENCRYPTED PRIVATE KEY", or OpenSSL's "Proc-Type: 4,ENCRYPTED"
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
-    except TypeError as exc:
+    except TypeError:
         # cryptography raises TypeError when a passphrase is missing or superfluous.
-        raise InvalidKey(f"cannot read private key: {exc}") from None
+        if passphrase is None:
+            raise InvalidKey("the private key is encrypted, and no passphrase was given") from None
+        raise InvalidKey("the private key is not encrypted, yet a passphrase was given") from None
     except (ValueError, UnsupportedAlgorithm):
-        raise InvalidKey("cannot read private key: not PEM, or wrong passphrase") from None
+        if encrypted and passphrase is not None:
+            raise InvalidKey("wrong passphrase for the private key") from None
+        raise InvalidKey("not a PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidKey("the private key is not an Ed25519 key")
     return key
@@ -183,7 +188,10 @@ def read_private_key_file(path: pathlib.Path, passphrase: bytes | None = None) -
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidKey(f"cannot read key file {path}: {exc.strerror}") from None
-    return load_private_key_pem(data, passphrase)
+    try:
+        return load_private_key_pem(data, passphrase)
+    except InvalidKey as exc:
+        raise InvalidKey(f"key file {path}: {exc.detail}") from None  # which of a server's key files
 
 
 def sign_envelope(envelope: Mapping[str, object], key: Ed25519PrivateKey) -> dict[str, object]:

@@ -47,7 +47,7 @@ def parse_payload_text(text: str, source: str) -> Any:
     try:
         return json.loads(without_notes(text), object_pairs_hook=_no_repeated_keys)
     except json.JSONDecodeError as exc:
-        raise errors.InvalidInput(f"{source} is not JSON: {exc}") from None
+        raise errors.InvalidInput(f"{source} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except errors.InvalidInput as exc:
         raise errors.InvalidInput(f"{source}: {exc.detail}") from None
 

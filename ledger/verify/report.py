@@ -17,7 +17,7 @@ def verify_report(signed: Mapping[str, Any], verifier_key: str) -> Mapping[str, 
     :raises InvalidSignature: when the signature does not cover exactly this report.
     :raises InvalidInput: when the document is not a signed report, or names another log.
     """
-    body = signed.get("report")
+    body = signed.get("report") if isinstance(signed, Mapping) else None  # any JSON may arrive here: a file's
     if not isinstance(body, dict):
         raise errors.InvalidInput("not a signed report: no report object", field="report")
     name, _, public_key = parse_verifier_key(verifier_key)

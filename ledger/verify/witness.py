@@ -5,6 +5,9 @@ pinned key and a consistency proof from the last checkpoint it stored, then stor
 rollback (a smaller tree), a fork (two roots for one size, or a proof that fails) or a bad signature is
 an error, and the stored checkpoint is left as it was, as evidence.
 
+The first run is given the log's verifier key (out of band); it is pinned, beside the first
+checkpoint, once that checkpoint verifies with it, so a mistyped or wrong key is never pinned.
+
 When the log has rotated its checkpoint key, the witness follows the rotation only through the log's
 own checkpoint.key.rotated entries: each must be endorsed by the key pinned before it, accepted by the
 new key, and included in the new checkpoint; then the new key is pinned.
@@ -30,6 +33,7 @@ KEY_FILE = "verifier_key"
 
 @dataclass(frozen=True)
 class WitnessOutcome:
+    #: The checkpoint stored before this run; None on the first run.
     previous: Checkpoint | None
     current: Checkpoint
     #: The verifier key pinned now, when the witness followed a key rotation.
@@ -81,21 +85,26 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def stored_key(state: Path) -> str | None:
+    """The verifier key pinned in ``state``; None before a first run has succeeded."""
+    path = state / KEY_FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
 def pinned_key(state: Path, given: str | None) -> str:
-    """The verifier key pinned in ``state`` (pinning ``given`` on the first run).
+    """The key to check with: the one pinned in ``state``, else ``given`` (on the first run).
 
     :raises VerificationFailed: when no key is pinned or given, or ``given`` differs from the pinned one.
+    :raises InvalidCheckpoint: when ``given`` is not a verifier key at all.
     """
-    path = state / KEY_FILE
-    if path.exists():
-        pinned = path.read_text(encoding="utf-8").strip()
-        if given is not None and given != pinned:
-            raise errors.VerificationFailed(f"--key differs from the key pinned in {path}")
-        return pinned
+    key = stored_key(state)
+    if key is not None:
+        if given is not None and given != key:
+            raise errors.VerificationFailed(f"--key differs from the key pinned in {state / KEY_FILE}")
+        return key
     if given is None:
         raise errors.VerificationFailed("no verifier key pinned yet: pass --key on the first run")
-    state.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, given + "\n")
+    parse_verifier_key(given)
     return given
 
 
@@ -137,7 +146,7 @@ def witness(
                     f"fork: the checkpoint at {current.tree_size} does not extend the one stored at {previous.tree_size} ({exc.detail})"
                 ) from None
     state.mkdir(parents=True, exist_ok=True)
-    if rotated_to is not None:
-        _atomic_write(state / KEY_FILE, rotated_to + "\n")
+    if rotated_to is not None or stored_key(state) is None:  # a rotation followed, or the first run's key, now verified
+        _atomic_write(state / KEY_FILE, (rotated_to or pinned) + "\n")
     _atomic_write(path, current_note)
     return WitnessOutcome(previous, current, rotated_to)

@@ -43,9 +43,9 @@ def test_the_witness_pins_the_key_follows_growth_and_raises_the_alarm_on_a_fork_
     runner = CliRunner()
     state = tmp_path / "witness"
     unpinned = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
-    assert unpinned.exit_code == 1 and "pass --key" in unpinned.output
+    assert unpinned.exit_code == 2 and "the first run needs --key" in unpinned.output and "ALARM" not in unpinned.output
     first = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state), "--key", VERIFIER_KEY])
-    assert first.exit_code == 0 and "tree size 1 extends nothing" in first.output
+    assert first.exit_code == 0 and f"first run: pinned the log's key {VERIFIER_KEY} and its checkpoint at tree size 1" in first.output
     for n in range(4):
         client.post("/v1/entries", json=sign("party.registered", party_payload(f"p-{n}", ["lender"])))
     grown = runner.invoke(commands, ["witness", "--server", live_url, "--state", str(state)])
@@ -131,6 +131,8 @@ def test_the_witness_follows_a_checkpoint_key_rotation_made_from_the_command_lin
 
     rotated = app.test_cli_runner().invoke(args=["ledger", "checkpoint-key", "rotate"])
     assert rotated.exit_code == 0, rotated.output
+    retired_path = next(p for p in config.checkpoint_key_files() if p != config.checkpoint_key_path)
+    assert f"the new key is {config.checkpoint_key_path}; the old one is kept as {retired_path}" in rotated.stdout
     new_key = read_private_key_file(config.checkpoint_key_path)
     assert raw_public_key(new_key) != raw_public_key(CHECKPOINT_KEY)
     retired = [p for p in config.checkpoint_key_files() if p != config.checkpoint_key_path]

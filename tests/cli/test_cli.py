@@ -45,7 +45,7 @@ def test_keys_generate_refuses_to_overwrite(tmp_path):
     path = tmp_path / "k.pem"
     first = runner.invoke(commands, ["keys", "generate", str(path), "--json"])
     assert first.exit_code == 0, first.output
-    info = json.loads(first.output)
+    info = json.loads(first.stdout)
     assert len(info["key_id"]) == 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
     second = runner.invoke(commands, ["keys", "generate", str(path)])
     assert second.exit_code == 1 and "error" in second.output
@@ -70,37 +70,39 @@ def test_sign_submit_and_verify_a_receipt_over_http(live_url, operator_pem, tmp_
     payload.write_text(json.dumps(party_payload("bank-a", ["lender"])))
     signed = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "--nonce", "cli-1", str(payload)])
     assert signed.exit_code == 0, signed.output
-    envelope = json.loads(signed.output)
+    envelope = json.loads(signed.stdout)
     verify_envelope(envelope["envelope"], envelope["signature"], raw_public_key(OPERATOR_KEY))
 
-    submitted = runner.invoke(commands, ["submit", "--url", live_url, "-"], input=signed.output)
+    submitted = runner.invoke(commands, ["submit", "--server", live_url, "-"], input=signed.stdout)
     assert submitted.exit_code == 0, submitted.output
-    receipt = json.loads(submitted.output)
+    receipt = json.loads(submitted.stdout)
     assert receipt["index"] == 1
+    assert submitted.stderr == f"talking to {live_url}\n"  # stdout stays the receipt alone
     receipt_file = tmp_path / "receipt.json"
-    receipt_file.write_text(submitted.output)
+    receipt_file.write_text(submitted.stdout)
 
     online = runner.invoke(commands, ["verify-receipt", "--url", live_url, "--verifier-key", VERIFIER_KEY, str(receipt_file)])
     assert online.exit_code == 0, online.output
-    assert "entry 1 is included" in online.output and online.output.strip().endswith("OK")
+    assert "entry 1 is included" in online.stdout and online.stdout.strip().endswith("OK")
 
     offline = runner.invoke(commands, ["verify-receipt", "--offline", "--verifier-key", VERIFIER_KEY, str(receipt_file)])
     assert offline.exit_code == 0, offline.output
+    assert "talking to" not in offline.output  # offline means no server
 
     # the receipt stays provable after the log grows (consistency to the new checkpoint)
     more = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "-"], input=json.dumps(party_payload("bank-b", ["lender"])))
-    assert runner.invoke(commands, ["submit", "--url", live_url], input=more.output).exit_code == 0
+    assert runner.invoke(commands, ["submit", "--url", live_url], input=more.stdout).exit_code == 0  # the old name of --server
     later = runner.invoke(commands, ["verify-receipt", "--url", live_url, "--verifier-key", VERIFIER_KEY, str(receipt_file)])
     assert later.exit_code == 0 and "(size 3)" in later.output
 
-    checkpoint = runner.invoke(commands, ["checkpoint", "--url", live_url])
-    assert checkpoint.exit_code == 0 and checkpoint.output.startswith(ORIGIN + "\n3\n")
+    checkpoint = runner.invoke(commands, ["checkpoint", "--server", live_url])
+    assert checkpoint.exit_code == 0 and checkpoint.stdout.startswith(ORIGIN + "\n3\n")
 
 
 def test_tampered_receipt_fails_verification(live_url, operator_pem, tmp_path):
     runner = CliRunner()
     signed = runner.invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "party.registered", "-"], input=json.dumps(party_payload("bank-a", ["lender"])))
-    receipt = json.loads(runner.invoke(commands, ["submit", "--url", live_url], input=signed.output).output)
+    receipt = json.loads(runner.invoke(commands, ["submit", "--server", live_url], input=signed.stdout).stdout)
     receipt["index"] = 0
     result = runner.invoke(commands, ["verify-receipt", "--offline", "--verifier-key", VERIFIER_KEY, "-"], input=json.dumps(receipt))
     assert result.exit_code == 1 and "verification failed" in result.output

@@ -79,7 +79,7 @@ def test_sign_names_every_bad_field_and_signs_nothing(tmp_path, operator_pem):
 
 @pytest.mark.parametrize(
     ("given", "said"),
-    [("{nope", "- is not JSON"), ("[1, 2]", "a key.added payload is a JSON object, not list"), ('{"party": "a", "party": "b"}', "the field 'party' appears twice")],
+    [("{nope", "standard input is not JSON"), ("[1, 2]", "a key.added payload is a JSON object, not list"), ('{"party": "a", "party": "b"}', "the field 'party' appears twice")],
 )
 def test_sign_refuses_what_is_no_payload_object(operator_pem, given, said):
     result = CliRunner().invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "key.added", "-"], input=given)
@@ -89,7 +89,8 @@ def test_sign_refuses_what_is_no_payload_object(operator_pem, given, said):
 
 def test_sign_says_when_the_payload_file_is_missing(tmp_path, operator_pem):
     result = CliRunner().invoke(commands, ["sign", "--key", str(operator_pem), "--signer", "operator", "--type", "key.added", str(tmp_path / "none.json")])
-    assert result.exit_code == 1 and result.stdout == "" and "cannot read" in result.output and "No such file" in result.output
+    # A path that cannot be read is a usage error (2), as click's own path checks make it.
+    assert result.exit_code == 2 and result.stdout == "" and "cannot read" in result.output and "No such file" in result.output
     _no_traceback(result)
 
 
