@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ledger import tabular
-from ledger.crypto.canonical import format_timestamp
+from ledger import errors, tabular
+from ledger.crypto.canonical import format_timestamp, parse_timestamp
 from ledger.spreadsheets.columns import (
     BOOLEAN,
     BYTES,
@@ -156,6 +156,13 @@ def _boolean(value: Any) -> bool:
     raise CellError(f"{value!r} is not yes or no (true/false, 是/否, 1/0)")
 
 
+def sheet_timestamp(moment: datetime) -> str:
+    """How a time read from a sheet is signed: RFC 3339 UTC, with six fractional digits only when it has
+    a fraction (``2026-03-01T00:00:00Z``, ``2026-03-01T02:00:00.250000Z``)."""
+    text = format_timestamp(moment)
+    return text.replace(".000000Z", "Z")
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
@@ -170,13 +177,18 @@ def _offset(zone: str) -> timezone:
 
 def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
-        return format_timestamp(_utc(value))
+        return sheet_timestamp(_utc(value))
     if isinstance(value, date):
-        return format_timestamp(datetime(value.year, value.month, value.day, tzinfo=timezone.utc))
+        return sheet_timestamp(datetime(value.year, value.month, value.day, tzinfo=timezone.utc))
     if isinstance(value, time):
         raise CellError("a time of day without a date")
     if isinstance(value, str):
         text = value.strip(_SPACES)
+        try:
+            parse_timestamp(text, field="")
+            return text  # RFC 3339 UTC already: signed as it was written
+        except errors.InvalidTimestamp:
+            pass
         match = _DATE_TIME.fullmatch(text)
         if match is None:
             raise CellError(f"{value!r} is not a date like 2026-03-01 or 2026-03-01T10:00:00Z")
@@ -189,7 +201,7 @@ def _timestamp(value: Any) -> str:
             )  # fmt: skip
         except ValueError as exc:
             raise CellError(f"{value!r} is not a real date: {exc}") from None
-        return format_timestamp(moment.astimezone(timezone.utc))
+        return sheet_timestamp(moment.astimezone(timezone.utc))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CellError(f"the number {value} is not a date: format the column as a date, or write 2026-03-01")
     raise CellError(f"expected a date, found {_kind(value)}")

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from ledger.crypto.canonical import format_timestamp, parse_timestamp
+from ledger.crypto.canonical import parse_timestamp
+from ledger.spreadsheets.cells import sheet_timestamp
 from ledger.spreadsheets.columns import DECIMAL, TEXT_LIST, TIMESTAMP, Column, columns_of
 
 
@@ -27,7 +28,9 @@ def _cell(column: Column, value: Any) -> Any:
     if column.kind == DECIMAL and isinstance(value, str):
         return Decimal(value)
     if column.kind == TIMESTAMP and isinstance(value, str):
-        return parse_timestamp(value, field=column.field)
+        moment = parse_timestamp(value, field=column.field)
+        # A date cell where the import signs it back as the same text; the text itself otherwise.
+        return moment if sheet_timestamp(moment) == value and moment.microsecond % 1000 == 0 else value
     if column.kind == TEXT_LIST and isinstance(value, list):
         return ";".join(str(item) for item in value)
     return value
@@ -44,7 +47,7 @@ def csv_cells(row: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
     for value in row:
         if isinstance(value, datetime):
-            value = format_timestamp(value)
+            value = sheet_timestamp(value)
         elif isinstance(value, bool):
             value = "true" if value else "false"
         elif isinstance(value, Decimal):
