@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,8 @@ DEFAULT_BATCH = 500
 #: Answers worth sending the same envelopes again for: no answer (a timeout), busy, rate-limited.
 RETRIED_STATUSES = frozenset({0, 429, 502, 503, 504})
 RETRIES = 3
+#: Dry-run batches in flight at once: the server checks them side by side (they take no lock).
+DRY_RUNS_AT_ONCE = 2
 
 
 class ImportRefused(Exception):
@@ -211,24 +214,26 @@ class Importer:
             )
         return _Sidecar(header, envelopes)
 
-    def envelopes(self, path: Path, data: bytes, converted: Converted) -> tuple[list[dict[str, Any]], bool]:
-        """One signed envelope per row, from the sidecar where it has them; and whether any is new."""
+    def envelopes(self, path: Path, data: bytes, converted: Converted) -> tuple[list[dict[str, Any] | None], bool]:
+        """Each row's envelope from the sidecar, where it has one, else None (to be signed: ``_sign_into``);
+        and whether any is to be signed."""
         file_sha256 = hashlib.sha256(data).hexdigest()
         stored = self._load_sidecar(path, file_sha256)
-        signed_at = self.now()
-        out = []
-        fresh = False
+        out: list[dict[str, Any] | None] = []
         for row in converted.rows:
             kept = stored.envelopes.get(row.number) if stored else None
             if kept is not None and kept.get("envelope", {}).get("payload") != row.payload:
                 raise ImportRefused(
                     f"{sidecar_path(path)} row {row.number} signed another payload than the file now reads to; move the sidecar away"
                 )
-            if kept is None:
-                kept = self._sign(row, file_sha256, signed_at)
-                fresh = True
             out.append(kept)
-        return out, fresh
+        return out, any(e is None for e in out)
+
+    def _signer(self, data: bytes, rows: Sequence[SheetRow]) -> Callable[[int], dict[str, Any]]:
+        """Signs row ``i``'s envelope, every row at the same ``signed_at``."""
+        file_sha256 = hashlib.sha256(data).hexdigest()
+        signed_at = self.now()
+        return lambda i: self._sign(rows[i], file_sha256, signed_at)
 
     def _write_sidecar(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any]]) -> None:
         header = self._header(path, hashlib.sha256(data).hexdigest(), len(rows))
@@ -257,14 +262,35 @@ class Importer:
 
         return tqdm(total=total, unit="rows", desc=desc, file=sys.stderr, disable=None if self.progress else True)
 
-    def dry_run(self, envelopes: Sequence[dict[str, Any]], positions: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
-        """The server's result for each envelope (by position), batch by batch as they will be sent."""
+    def dry_run(
+        self,
+        envelopes: list[dict[str, Any] | None],
+        positions: Sequence[int] | None = None,
+        *,
+        sign: Callable[[int], dict[str, Any]] | None = None,
+    ) -> dict[int, dict[str, Any]]:
+        """The server's result for each envelope (by position), batch by batch as they will be sent.
+
+        An envelope still None is signed (``sign``) just before its batch goes: two batches are checked
+        at a time while the next is signed, since a dry run takes no lock and writes nothing.
+        """
         results: dict[int, dict[str, Any]] = {}
         wanted = set(range(len(envelopes)) if positions is None else positions)
         batches = [b for b in self._batches(len(envelopes)) if wanted.intersection(b)]
-        with self._bar(sum(len(b) for b in batches), "checking") as bar:
+
+        def check(batch: range, signed: list[dict[str, Any]]) -> tuple[range, list[dict[str, Any]]]:
+            return batch, self._call(lambda: self.client.dry_run_batch(signed))
+
+        with self._bar(sum(len(b) for b in batches), "checking") as bar, ThreadPoolExecutor(max_workers=DRY_RUNS_AT_ONCE) as pool:
+            pending = []
             for batch in batches:
-                answer = self._call(lambda batch=batch: self.client.dry_run_batch([envelopes[i] for i in batch]))
+                for i in batch:
+                    if envelopes[i] is None:
+                        assert sign is not None
+                        envelopes[i] = sign(i)
+                pending.append(pool.submit(check, batch, [e for e in (envelopes[i] for i in batch) if e is not None]))
+            for future in pending:
+                batch, answer = future.result()
                 for result in answer:
                     results[batch.start + result["index_in_batch"]] = result
                 bar.update(len(batch))
@@ -296,14 +322,13 @@ class Importer:
         data, converted = self.read(path, sheet=sheet)
         rows = converted.rows
         envelopes, fresh = self.envelopes(path, data, converted)
-        results = self.dry_run(envelopes)
+        results = self.dry_run(envelopes, sign=self._signer(data, rows))
         too_old = [i for i, r in results.items() if not r["ok"] and r["problem"].get("code") == "signed-too-old"]
         resigned = 0
         if too_old:  # only envelopes from the sidecar can be: the others were signed just now
-            file_sha256 = hashlib.sha256(data).hexdigest()
-            signed_at = self.now()
+            resign = self._signer(data, rows)
             for i in too_old:
-                envelopes[i] = self._sign(rows[i], file_sha256, signed_at)
+                envelopes[i] = resign(i)
             resigned = len(too_old)
             held = sum(1 for r in results.values() if r.get("index") is not None)
             self.say(
@@ -318,9 +343,11 @@ class Importer:
         already = {rows[i].number: r["index"] for i, r in results.items() if r.get("index") is not None}
         if dry_run:
             return Outcome(path, len(rows), True, already, len(already), resigned)
+        signed = [e for e in envelopes if e is not None]
+        assert len(signed) == len(rows)
         if fresh or resigned:
-            self._write_sidecar(path, data, rows, envelopes)
-        receipts = self._submit(path, rows, envelopes)
+            self._write_sidecar(path, data, rows, signed)
+        receipts = self._submit(path, rows, signed)
         return Outcome(path, len(rows), False, {n: r["index"] for n, r in receipts.items()}, len(already), resigned)
 
     def _submit(self, path: Path, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
