@@ -215,7 +215,7 @@ class Importer:
         return _Sidecar(header, envelopes)
 
     def envelopes(self, path: Path, data: bytes, converted: Converted) -> tuple[list[dict[str, Any] | None], bool]:
-        """Each row's envelope from the sidecar, where it has one, else None (to be signed: ``_sign_into``);
+        """Each row's envelope from the sidecar, where it has one, else None (to be signed, by ``_signer``);
         and whether any is to be signed."""
         file_sha256 = hashlib.sha256(data).hexdigest()
         stored = self._load_sidecar(path, file_sha256)
