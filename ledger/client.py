@@ -136,16 +136,22 @@ class LedgerClient:
         result: list[dict[str, Any]] = self._json("POST", "/v1/entries/batch", {"entries": signed})["receipts"]
         return result
 
+    def dry_run_batch(self, signed: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """What appending ``signed`` as a batch would do with each entry, without writing anything:
+        ``{"index_in_batch", "ok"}`` plus ``index`` (the log holds it) or ``problem`` (problem+json)."""
+        result: list[dict[str, Any]] = self._json("POST", "/v1/entries/batch?dry_run=true", {"entries": signed})["results"]
+        return result
+
     def entry(self, index: int) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", f"/v1/entries/{index}")
         return result
 
-    def records(self, entry_type: str) -> list[dict[str, Any]]:
-        """Every record of ``entry_type`` the token may read, in index order (all pages)."""
+    def records(self, entry_type: str, *, signer: str | None = None) -> list[dict[str, Any]]:
+        """Every record of ``entry_type`` (``signer``'s only, when given) the token may read, in index order (all pages)."""
         found: list[dict[str, Any]] = []
         after: int | None = None
         while True:
-            query = f"/v1/entries?type={entry_type}&limit=1000" + (f"&after={after}" if after is not None else "")
+            query = f"/v1/entries?type={entry_type}&limit=1000" + (f"&signer={signer}" if signer else "") + (f"&after={after}" if after is not None else "")
             page = self._json("GET", query)
             found.extend(item["record"] for item in page["items"])
             after = page["next"]

@@ -13,12 +13,18 @@ paste splits at tabs, a line-by-line tool at every line break. So the text after
 tab or line break inside a cell is held to the same rule as the cell's start: whichever way the file
 is cut, no piece starts as a formula.
 
+``restore`` reads a neutralized cell back (the spreadsheet importer, ``ledger.spreadsheets``, uses it, so
+a party's exported records import as they were signed); ``ledger.tabular_xlsx`` writes the same cells
+into an .xlsx workbook.
+
 Pure (standard library only): the services, the CLI and anything else that writes a table use this
 one writer, rather than ``csv.writer`` directly.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import unicodedata
 from typing import Any, Iterable
@@ -92,6 +98,26 @@ def neutralize(value: Any) -> str:
     return NEUTRALIZER + text if is_formula(text) else text
 
 
+def restore(text: str) -> str:
+    """The text ``neutralize`` was given, from what it wrote: a ``'`` it put in front of the cell or of
+    a piece inside it (one that would otherwise be a formula) is taken off again.
+
+    So a table greenledger wrote reads back as the values it came from. A cell typed as ``'=x`` reads as
+    ``=x``, as spreadsheets themselves take a leading apostrophe for a mark that the rest is text.
+    """
+    if text.startswith(NEUTRALIZER) and is_formula(text[1:]):
+        text = text[1:]
+    lead = _lead(text)
+    pieces = _PIECE_BREAK.split(text[lead:])
+    if len(pieces) > 1:
+        inner = (
+            piece[1:] if i > 0 and i % 2 == 0 and piece.startswith(NEUTRALIZER) and is_formula(piece[1:]) else piece
+            for i, piece in enumerate(pieces)
+        )
+        text = text[:lead] + "".join(inner)
+    return text
+
+
 def _quoted(cell: str) -> str:
     if NEEDS_QUOTES.isdisjoint(cell):
         return cell
@@ -132,3 +158,9 @@ def to_csv(header: Iterable[Any], rows: Iterable[Iterable[Any]], *, comment: str
     lines.append(csv_row(header))
     lines.extend(csv_row(row) for row in rows)
     return "".join(lines)
+
+
+def read_csv(text: str) -> list[list[str]]:
+    """The rows of a CSV document (RFC 4180 quoting, any line break), each a list of its cells' text;
+    read back with ``restore`` to have the values a ``to_csv`` was given."""
+    return list(csv.reader(io.StringIO(text, newline="")))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, json
 from flask.views import MethodView
 
 from ledger import errors
 from ledger.api import auth, schemas
 from ledger.api.body import json_body, page_limit, runtime
-from ledger.api.problems import problem_doc
+from ledger.api.problems import ledger_error_body, problem_doc
 from ledger.api.query import Blueprint
 from ledger.domain.log import StoredEntry
 from ledger.services import entries as entry_service
@@ -64,23 +65,48 @@ class Entries(MethodView):
         return {"items": [entry_view(e) for e in page.items], "next": page.next}
 
 
+#: A batch answers 200 when every entry had been recorded before, and 200 with a result per entry for
+#: ``?dry_run=true``: one response, two bodies (a manual doc replaces the generated response).
+BATCH_200_DOC = {
+    "responses": {
+        "200": {
+            "description": "Every entry had been recorded before (receipts), or, with dry_run=true, what an append would do with each entry (results); nothing was written",
+            "content": {"application/json": {"schema": {"oneOf": [schemas.BatchReceiptsSchema, schemas.DryRunResultsSchema]}}},
+        }
+    }
+}
+
+
+def check_view(check: entry_service.EntryCheck) -> dict[str, Any]:
+    view: dict[str, Any] = {"index_in_batch": check.index_in_batch, "ok": check.ok}
+    if check.recorded_index is not None:
+        view["index"] = check.recorded_index
+    if check.problem is not None:
+        view["problem"] = ledger_error_body(check.problem)
+    return view
+
+
 @blp.route("/batch")
 class Batch(MethodView):
+    @blp.arguments(schemas.BatchQuerySchema, location="query", as_kwargs=True)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchSchema}}})
     @blp.response(201, schemas.BatchReceiptsSchema, description="All appended (or retried), in order")
-    @blp.alt_response(200, schema=schemas.BatchReceiptsSchema, description="Every entry had been recorded before")
+    @blp.doc(**BATCH_200_DOC)
     @blp.alt_response(401, **problem_doc("No valid API token"))
     @blp.alt_response(403, **problem_doc("Key revoked, a signer lacks the role, or the token is another party's"))
     @blp.alt_response(409, **problem_doc("A nonce was used for other content, or an id exists"))
     @blp.alt_response(413, **problem_doc("Too many entries or body too large"))
     @blp.alt_response(422, **problem_doc("An entry is invalid; nothing was written"))
     @blp.alt_response(503, **problem_doc("Database unavailable: retry with the same nonces"))
-    def post(self) -> tuple[dict[str, Any], int]:
-        """Submit a batch of signed entries, all or nothing"""
+    def post(self, dry_run: bool) -> tuple[dict[str, Any], int] | Response:
+        """Submit a batch of signed entries, all or nothing; or, with dry_run=true, check each without writing"""
         body = json_body()
         if not isinstance(body, dict) or set(body) != {"entries"} or not isinstance(body["entries"], list):
             raise errors.InvalidInput('body must be {"entries": [...]}', field="entries")
         auth.require_signers(_signers(body["entries"], batch=True))
+        if dry_run:
+            checks = entry_service.validate_entries(runtime(), body["entries"])
+            return Response(json.dumps({"results": [check_view(c) for c in checks]}), status=200, content_type="application/json")
         result = entry_service.submit_entries(runtime(), body["entries"], batch=True)
         return {"receipts": result.receipts}, 201 if result.created else 200
 

@@ -80,7 +80,7 @@ def status_for(exc: errors.LedgerError) -> int:
     return 400
 
 
-def problem(
+def problem_body(
     status: int,
     code: str,
     title: str,
@@ -89,8 +89,8 @@ def problem(
     field: str | None = None,
     errors_by_field: dict[str, list[str]] | None = None,
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+) -> dict[str, Any]:
+    """The RFC 9457 body of a problem with the request's path as its instance."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -105,25 +105,49 @@ def problem(
         body["errors"] = errors_by_field
     if extra:
         body.update(extra)
-    response = Response(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+    return body
+
+
+def ledger_error_body(exc: errors.LedgerError) -> dict[str, Any]:
+    """The problem+json body ``ledger_error_response`` answers ``exc`` with (a dry run's per-entry problem)."""
+    extra = dict(exc.extra)
+    by_field = extra.pop("errors", None)
+    if by_field is None and exc.field:
+        by_field = {exc.field: [exc.detail]}
+    return problem_body(status_for(exc), exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra)
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors_by_field: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return _respond(problem_body(status, code, title, detail, field=field, errors_by_field=errors_by_field, extra=extra), headers)
+
+
+def _respond(body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    response = Response(json.dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
 def ledger_error_response(exc: errors.LedgerError) -> Response:
-    extra = dict(exc.extra)
-    by_field = extra.pop("errors", None)
-    if by_field is None and exc.field:
-        by_field = {exc.field: [exc.detail]}
-    status = status_for(exc)
+    body = ledger_error_body(exc)
+    status = body["status"]
     # A 503 is temporary: tell clients when to retry (with the same nonce, which makes it safe).
     headers = {"Retry-After": "1"} if status == 503 else None
     if status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="greenledger"'}
     if isinstance(exc, errors.RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem(status, exc.code, exc.title, exc.detail, field=exc.field, errors_by_field=by_field, extra=extra, headers=headers)
+    return _respond(body, headers)
 
 
 def http_error_response(exc: HTTPException) -> Response:

@@ -12,6 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from urllib.parse import urlencode
+
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -21,6 +24,7 @@ from ledger.api.body import page_limit, runtime
 from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
 from ledger.api.schemas import INT_CONVERTER, MAX_BIGINT
+from ledger.crypto.canonical import b64encode
 from ledger.domain.entities import (
     CreditBlock,
     Entity,
@@ -36,6 +40,7 @@ from ledger.domain import access, roles
 from ledger.domain.access import Principal
 from ledger.domain.fields import Base64Bytes, DecimalString, UtcTimestamp
 from ledger.services import reads
+from ledger.tabular_xlsx import XLSX_CONTENT_TYPE, to_xlsx
 
 blp = Blueprint("programme", __name__, url_prefix="/v1", description="The programme as the log has made it")
 
@@ -86,7 +91,49 @@ def _query_schema(kind: type[Entity], filters: tuple[str, ...], key_type: type[f
         "limit": fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "page size"}),
     }
     attrs.update({name: fields.String(load_default=None, metadata={"description": f"only items with this {name}"}) for name in filters})
+    attrs["format"] = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "xlsx"]),
+        metadata={"description": "xlsx: the same page as a workbook, one row per item and one column per field; a Link header (rel=next) names the next page"},
+    )
     return Schema.from_dict(attrs, name=f"{kind.__name__}Query")
+
+
+def _list_doc(page: type[Schema]) -> dict[str, Any]:
+    """``?format=xlsx`` answers the same 200 with a workbook: the doc names both bodies."""
+    return {
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": page},
+                    XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary", "description": "the page's items as one sheet (format=xlsx)"}},
+                },
+            }
+        }
+    }
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A field's value as a workbook cell: numbers and times typed, bytes as the base64 the API shows."""
+    if isinstance(value, bytes):
+        return b64encode(value)
+    if isinstance(value, tuple):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def xlsx_page(kind: type[Entity], item: type[Schema], items: list[Any], next_key: Any) -> Response:
+    """A list page as a workbook (its columns are the JSON item's fields, in order) with a ``Link`` to the next."""
+    names = list(item().fields)
+    body = to_xlsx(names, ([_xlsx_value(getattr(entity, name)) for name in names] for entity in items), title=kind.__name__)
+    response = Response(body, content_type=XLSX_CONTENT_TYPE)
+    stem = request.path.rstrip("/").rsplit("/", 1)[-1]
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    if next_key is not None:
+        query = {**request.args.to_dict(), "after": str(next_key)}
+        response.headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
+    return response
 
 
 class OwnedScope:
@@ -131,13 +178,16 @@ def resource(
 
     @blp.arguments(query, location="query", as_kwargs=True)
     @blp.response(200, page)
-    def get_list(self: MethodView, after: Any, limit: int | None, **given: str | None) -> dict[str, Any]:
+    @blp.doc(**_list_doc(page))
+    def get_list(self: MethodView, after: Any, limit: int | None, format: str, **given: str | None) -> dict[str, Any] | Response:
         if scope is not None:
             given = scope.narrow(auth.principal(), given)
         result = reads.list_entities(runtime(), kind, after=after, limit=page_limit(limit), **given)
+        if format == "xlsx":
+            return xlsx_page(kind, item, result.items, result.next)
         return {"items": result.items, "next": result.next}
 
-    get_list.__doc__ = f"List {noun} records, in key order, with a cursor"
+    get_list.__doc__ = f"List {noun} records, in key order, with a cursor (JSON, or ?format=xlsx)"
 
     @blp.response(200, item)
     @blp.alt_response(404, **problem_doc())

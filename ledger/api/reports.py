@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
+from werkzeug.utils import secure_filename
 
 from ledger.api import auth
 from ledger.api.body import runtime
@@ -12,6 +13,7 @@ from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
 from ledger.reconciliation.reports import KINDS, SUBJECTS
 from ledger.services.reports import SignedReport, make_report
+from ledger.tabular_xlsx import XLSX_CONTENT_TYPE
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reconciliation of financing and verified reductions")
 
@@ -20,7 +22,11 @@ SUBJECT_KINDS = [k for k in KINDS if k != "summary"]
 
 class ReportQuerySchema(Schema):
     tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={"description": "report on the log's first tree_size entries (default: the latest checkpoint)"})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "csv", "xlsx"]),
+        metadata={"description": "csv or xlsx: the report's table for spreadsheets (a comment line or row, the header, the rows); json: the signed report"},
+    )
 
 
 class SignedReportSchema(Schema):
@@ -37,6 +43,7 @@ CSV_DOC = {
             "content": {
                 "application/json": {"schema": SignedReportSchema},
                 "text/csv": {"schema": {"type": "string", "description": "the report's table after one comment line"}},
+                XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary", "description": "the same table as a workbook (format=xlsx)"}},
             },
         }
     }
@@ -46,6 +53,11 @@ CSV_DOC = {
 def _answer(signed: SignedReport, format: str) -> Response:
     if format == "csv":
         return Response(signed.as_csv(), content_type="text/csv; charset=utf-8")
+    if format == "xlsx":
+        response = Response(signed.as_xlsx(), content_type=XLSX_CONTENT_TYPE)
+        name = "-".join(str(part) for part in (signed.body["kind"], signed.body["subject"], signed.body["tree_size"]) if part)
+        response.headers["Content-Disposition"] = f'attachment; filename="{secure_filename(name) or "report"}.xlsx"'
+        return response
     # The signed canonical bytes are already JSON: answering with them saves encoding the report again.
     return Response(signed.json_bytes(), content_type="application/json")
 
@@ -75,7 +87,7 @@ def _subject_route(kind: str) -> None:
         auth.require_report_access(kind, subject)
         return _answer(make_report(runtime(), kind, subject, tree_size=tree_size), format)
 
-    get.__doc__ = f"Signed {kind} report (JSON, or ?format=csv)"
+    get.__doc__ = f"Signed {kind} report (JSON, or ?format=csv or xlsx)"
     view = type(f"{kind.title().replace('-', '')}Report", (MethodView,), {"get": get})
     blp.route(f"/{PATHS[kind]}/<path:subject>", endpoint=f"{kind}-report")(view)
 

@@ -46,6 +46,24 @@ class BatchSchema(Schema):
     entries = fields.List(fields.Nested(SubmissionSchema), required=True, metadata={"description": "at most LEDGER_MAX_BATCH (default 1000) entries; all or nothing"})
 
 
+class BatchQuerySchema(Schema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "check every entry as an append would, write nothing, and answer 200 with a result per entry"},
+    )
+
+
+class EntryCheckSchema(Schema):
+    index_in_batch = fields.Integer(required=True, metadata={"description": "the entry's position in `entries`, from 0"})
+    ok = fields.Boolean(required=True, metadata={"description": "whether an append would take the entry"})
+    index = fields.Integer(metadata={"description": "the log holds this entry already, at this index: an append answers its first receipt"})
+    problem = fields.Nested("ProblemSchema", metadata={"description": "what an append would refuse the entry with (ok false)"})
+
+
+class DryRunResultsSchema(Schema):
+    results = fields.List(fields.Nested(EntryCheckSchema), required=True, metadata={"description": "one per entry, in order; nothing was written"})
+
+
 class ReceiptSchema(Schema):
     index = fields.Integer(required=True)
     leaf_hash = Base64Bytes(required=True)

@@ -143,7 +143,10 @@ def server_option(command: F) -> F:
     return new_name(old_name(with_server))  # type: ignore[return-value]
 
 
-def connect(server: str, token: str | None = None) -> LedgerClient:
-    """A client for ``server``, saying on stderr which server it talks to (stdout stays the command's output)."""
+def connect(server: str, token: str | None = None, *, timeout: float | None = None) -> LedgerClient:
+    """A client for ``server``, saying on stderr which server it talks to (stdout stays the command's output).
+
+    :param timeout: seconds to wait for an answer; ``REQUEST_TIMEOUT_SECONDS`` (read at each call) by default.
+    """
     click.echo(f"talking to {server}", err=True)
-    return LedgerClient(server, token=token, timeout=REQUEST_TIMEOUT_SECONDS)
+    return LedgerClient(server, token=token, timeout=REQUEST_TIMEOUT_SECONDS if timeout is None else timeout)

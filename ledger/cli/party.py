@@ -176,3 +176,62 @@ def verify_receipt_command(server: str, verifier_key: str | None, offline: bool,
     except ClientError as exc:
         fail_client(exc)
     click.echo("OK")
+
+
+#: A batch of a thousand entries can take the server a while under load.
+IMPORT_TIMEOUT_SECONDS = 120.0
+
+
+@audience.command("import", short_help="Sign and append every row of a spreadsheet (.xlsx, .csv).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "entry_type", required=True, help="Entry type of every row, e.g. loan.registered.")
+@click.option("--key", "key_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Your private key file.")
+@click.option("--passphrase-env", metavar="VAR", help="Environment variable holding the key's passphrase.")
+@click.option("--signer", required=True, help="Your party id.")
+@server_option
+@token_option
+@click.option("--dry-run", is_flag=True, help="Check every row locally and on the server; write nothing.")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 1000), help="Entries per request (the server takes at most LEDGER_MAX_BATCH).")
+@click.option("--sheet", help="The workbook's sheet to read (default: the first).")
+def import_rows(file: Path, entry_type: str, key_path: Path, passphrase_env: str | None, signer: str, server: str, token: str | None, dry_run: bool, batch: int, sheet: str | None) -> None:
+    """Sign every row of FILE (.xlsx or .csv, one entry a row, payload fields as columns) and append them.
+
+    Every cell is checked first and every row in a server dry run; nothing is written unless all pass.
+    Signed envelopes are kept in FILE.signed.jsonl and receipts written to FILE.receipts.jsonl, so a
+    re-run after a failure sends the same envelopes and records nothing twice.
+    """
+    from ledger.spreadsheets.importing import Importer, ImportRefused
+
+    try:
+        key = read_private_key_file(key_path, passphrase(passphrase_env))
+        importer = Importer(connect(server, token, timeout=IMPORT_TIMEOUT_SECONDS), entry_type=entry_type, signer=signer, key=key, batch=batch)
+        outcome = importer.run(file, dry_run=dry_run, sheet=sheet)
+    except ImportRefused as exc:
+        for line in exc.lines:
+            click.echo(line, err=True)
+        fail(exc.summary)
+    except errors.LedgerError as exc:
+        fail(described(exc))
+    except ClientError as exc:
+        fail_client(exc)
+    click.echo(outcome.summary())
+
+
+@audience.command("export-table", short_help="Write your records of one type as .xlsx or .csv.")
+@click.argument("entry_type", metavar="TYPE")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--signer", help="Only the records this party signed (default: all the token may read).")
+@click.option("--field-names", is_flag=True, help="Name the columns by payload field (loan, principal) rather than in Chinese (贷款编号, 本金).")
+@server_option
+@token_option
+def export_table_command(entry_type: str, out: Path, signer: str | None, field_names: bool, server: str, token: str | None) -> None:
+    """Write the TYPE records the token may read to OUT (.xlsx or .csv), in the columns `import` reads."""
+    from ledger.spreadsheets.exporting import export_table
+
+    try:
+        exported = export_table(connect(server, token, timeout=IMPORT_TIMEOUT_SECONDS), entry_type, out, signer=signer, field_names=field_names)
+    except errors.LedgerError as exc:
+        fail(described(exc))
+    except ClientError as exc:
+        fail_client(exc)
+    click.echo(exported.summary())

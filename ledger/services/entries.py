@@ -236,6 +236,121 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
     return _committer(runtime).submit(Ticket(_Submission(prepared), len(prepared)))
 
 
+@dataclass(frozen=True)
+class EntryCheck:
+    """What a dry run found for one entry of a batch: nothing (it would be appended), that the log holds
+    it already (``recorded_index``: a real append answers its first receipt), or the problem a real
+    append would refuse it with."""
+
+    index_in_batch: int
+    problem: errors.LedgerError | None = None
+    recorded_index: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _all_signature_problems(items: Sequence[tuple[_Prepared, bytes]]) -> list[tuple[_Prepared, errors.LedgerError]]:
+    found = []
+    for p, public_key in items:
+        try:
+            _check_signature(p, public_key)
+        except errors.LedgerError as exc:
+            found.append((p, exc))
+    return found
+
+
+def _signature_problems(items: Sequence[tuple[_Prepared, bytes]]) -> dict[int, errors.LedgerError]:
+    """id(prepared) -> its signature problem, for every one of ``items`` (several threads for large batches)."""
+    if len(items) < PARALLEL_SIGNATURES:
+        found = _all_signature_problems(items)
+    else:
+        size = -(-len(items) // (os.cpu_count() or 1))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        found = [pair for chunk in _signature_pool().map(_all_signature_problems, chunks) for pair in chunk]
+    return {id(p): exc for p, exc in found}
+
+
+def validate_entries(runtime: LedgerRuntime, bodies: Sequence[object]) -> list[EntryCheck]:
+    """Check a batch as ``submit_entries`` would append it, and write nothing (``?dry_run=true``).
+
+    The same checks in the same order: shapes, payload schemas, clock skew, signatures, nonces (a
+    repeat in the batch, a nonce the log used for other content), key status, the signer's role,
+    ``signed_at`` and every rule, each entry on the state the entries before it in the batch make.
+    Unlike an append, every entry is judged: a refused entry changes nothing for the ones after it, so
+    the answer names each bad entry rather than the first. It reads one snapshot of the database
+    without the append lock and without the group commit, and rolls back: the log, its checkpoints and
+    the projections are untouched, whatever the entries say.
+
+    :param bodies: decoded ``{"envelope", "signature"}`` objects.
+    :returns: one check per body, in order.
+    :raises InvalidInput, BatchTooLarge: for an empty batch, or one above ``max_batch_entries``.
+    """
+    if not bodies:
+        raise errors.InvalidInput("entries must hold at least one entry", field="entries")
+    if len(bodies) > runtime.max_batch_entries:
+        raise errors.BatchTooLarge(f"a batch holds at most {runtime.max_batch_entries} entries, this one {len(bodies)}", field="entries")
+    problems: dict[int, errors.LedgerError] = {}
+    prepared: dict[int, _Prepared] = {}
+    first_of: dict[tuple[str, str], _Prepared] = {}
+    for position, body in enumerate(bodies):
+        try:
+            p = _prepare(runtime, body, f"entries[{position}].")
+            if p.entry_type.name == GENESIS:
+                raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
+            first = first_of.setdefault(_nonce_key(p), p)
+            if first is not p:
+                raise _at(
+                    p.path,
+                    errors.IdempotencyConflict(f"repeats the signer and nonce of {first.path.rstrip('.')} in the same batch", field="envelope.nonce"),
+                )
+        except errors.LedgerError as exc:
+            problems[position] = exc
+            continue
+        prepared[position] = p
+
+    registered = _registered_keys(runtime, (p.submission.key_id for p in prepared.values()))
+    known = [(p, registered[p.submission.key_id][1]) for p in prepared.values() if registered.get(p.submission.key_id, ("",))[0] == p.submission.signer]
+    bad_signatures = _signature_problems(known)
+    for position, p in list(prepared.items()):
+        if id(p) in bad_signatures:
+            problems[position] = bad_signatures[id(p)]
+            del prepared[position]
+
+    recorded_at: dict[int, int] = {}
+    with runtime.uow_factory.snapshot() as uow:  # read only: leaving the block rolls back
+        size = uow.log.size()
+        recorded = _digests(uow.log.find_by_nonce(_nonce_key(p) for p in prepared.values()))
+        state = StagedState.over_database(uow.projections, uow.log)
+        prefetch_references(state, list(prepared.values()))
+        next_index = size
+        now = runtime.clock.now()
+        for position, p in prepared.items():
+            try:
+                if not _split_recorded([p], recorded):  # an identical retry of a recorded entry
+                    recorded_at[position] = recorded[_nonce_key(p)][1]
+                    continue
+                fork = state.fork()
+                try:
+                    key = authorize_signer(fork, p.submission, p.entry_type)
+                    _check_signed_at(runtime, uow, p.submission.signed_at, key, now=now, log_size=size)
+                except errors.LedgerError as exc:
+                    raise _at(p.path, exc) from None
+                if not p.signature_checked:  # a key registered earlier in this batch
+                    _check_signature(p, key.public_key)  # names the entry itself
+                try:
+                    apply_entry(fork, EntryContext.of(next_index, p.submission, p.payload), p.submission.payload)
+                except errors.LedgerError as exc:
+                    raise _at(p.path, exc) from None
+            except errors.LedgerError as exc:
+                problems[position] = exc
+                continue
+            fork.merge()
+            next_index += 1
+    return [EntryCheck(i, problems.get(i), recorded_at.get(i)) for i in range(len(bodies))]
+
+
 #: Payload fields that name an entity; their rows are read in one query per kind before the rules run.
 REFERENCE_FIELDS: dict[str, type[Entity]] = {
     "party": Party,

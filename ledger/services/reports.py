@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Iterable, Sequence, TypeVar
 
-from ledger import tabular
+from ledger import tabular, tabular_xlsx
 from ledger.crypto.canonical import b64encode, canonical_json_large
 from ledger.domain.entities import Entity
 from ledger.domain.replay import replay_record
@@ -68,9 +70,25 @@ class SignedReport:
         Written by ``ledger.tabular``, which every CSV goes through: a park's name and city are whatever
         its registration said, and must not run as formulas in an auditor's spreadsheet.
         """
+        return tabular.to_csv(self.report.header, self.report.rows, comment=self._comment())
+
+    def _comment(self) -> str:
         body = self.body
-        comment = f"{body['kind']} {body['subject'] or ''} at tree size {body['tree_size']} root {body['root_hash']}"
-        return tabular.to_csv(self.report.header, self.report.rows, comment=comment)
+        return f"{body['kind']} {body['subject'] or ''} at tree size {body['tree_size']} root {body['root_hash']}"
+
+    def as_xlsx(self) -> bytes:
+        """The same table as a workbook (``ledger.tabular_xlsx``): the comment in row 1, then the header and
+        rows; a cell that is a plain decimal number is a numeric cell, every other one text."""
+        rows = ([_number_or_text(cell) for cell in row] for row in self.report.rows)
+        return tabular_xlsx.to_xlsx(self.report.header, rows, comment=self._comment(), title=f"{self.body['kind']} report")
+
+
+#: A decimal as reports write them (no leading zeros, so an id such as "0042" stays text).
+_REPORT_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _number_or_text(cell: Any) -> Any:
+    return Decimal(cell) if isinstance(cell, str) and _REPORT_NUMBER.fullmatch(cell) else cell
 
 
 def _replayed(uow: UnitOfWork, tree_size: int) -> MemoryState:

@@ -122,9 +122,9 @@ def test_every_operation_refuses_an_unknown_query_parameter_and_names_it(prog: P
 
 
 def test_a_known_parameter_beside_an_unknown_one_is_still_refused(prog: Programme) -> None:
-    problem = _assert_refused(prog.client.get("/v1/park-statistics?park_id=tianfu-hq&park=tianfu-hq"), "unknown-query-parameter", "park", ["after", "limit", "park_id"])
+    problem = _assert_refused(prog.client.get("/v1/park-statistics?park_id=tianfu-hq&park=tianfu-hq"), "unknown-query-parameter", "park", ["after", "limit", "park_id", "format"])
     assert problem["errors"] == {"park": ["unknown query parameter"]}
-    problem = _assert_refused(prog.client.get("/v1/parks?x=1&limit=5&y=2"), "unknown-query-parameter", "x", ["after", "limit", "operator", "economic_zone", "city"])
+    problem = _assert_refused(prog.client.get("/v1/parks?x=1&limit=5&y=2"), "unknown-query-parameter", "x", ["after", "limit", "operator", "economic_zone", "city", "format"])
     assert set(problem["errors"]) == {"x", "y"}
 
 
@@ -143,9 +143,9 @@ def test_known_parameters_still_filter(prog: Programme) -> None:
 @pytest.mark.parametrize(
     ("url", "field", "allowed"),
     [
-        ("/v1/parks?limit=1&limit=2", "limit", ["after", "limit", "operator", "economic_zone", "city"]),
-        ("/v1/park-statistics?park_id=tianfu-hq&park_id=yibin-sanjiang", "park_id", ["after", "limit", "park_id"]),
-        ("/v1/park-statistics?park_id=tianfu-hq&park_id=tianfu-hq", "park_id", ["after", "limit", "park_id"]),
+        ("/v1/parks?limit=1&limit=2", "limit", ["after", "limit", "operator", "economic_zone", "city", "format"]),
+        ("/v1/park-statistics?park_id=tianfu-hq&park_id=yibin-sanjiang", "park_id", ["after", "limit", "park_id", "format"]),
+        ("/v1/park-statistics?park_id=tianfu-hq&park_id=tianfu-hq", "park_id", ["after", "limit", "park_id", "format"]),
         ("/v1/entries?after=1&after=5", "after", ["after", "before", "limit", "type", "signer"]),
         ("/v1/reports/summary?format=csv&format=json", "format", ["tree_size", "format"]),
         ("/v1/consistency-proof?first=1&second=2&second=3", "second", ["first", "second"]),
