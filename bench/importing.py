@@ -17,7 +17,6 @@ the run fails.
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any

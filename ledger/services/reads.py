@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Iterable, TypeVar
 
 from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity, Park, PartyKey, Project

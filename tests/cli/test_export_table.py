@@ -51,7 +51,7 @@ def test_a_partys_records_round_trip_through_its_own_sheet(app, live_url, prog, 
     out = tmp_path / f"parks{suffix}"
     result = _export(app, live_url, "dept", "park.registered", str(out))
     assert result.exit_code == 0, result.output
-    assert f"wrote 2 rows (entries " in result.output
+    assert "wrote 2 rows (entries " in result.output
     signed = _signed(app, "park.registered", "dept")
     read = _read_back(out, "park.registered")
     # a list item holding the separator is the one thing a sheet cannot carry: it reads as two items
