@@ -8,7 +8,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -58,6 +58,8 @@ class SubmitResult:
     #: False when every entry had been recorded before (an idempotent retry).
     created: bool
 
+
+T = TypeVar("T")
 
 @dataclass
 class _Prepared:
@@ -125,17 +127,20 @@ def _digests(entries: Mapping[tuple[str, str], StoredEntry]) -> dict[tuple[str, 
     return {key: (e.envelope_digest, e.index) for key, e in entries.items()}
 
 
+def _refuse_repeat(seen: dict[tuple[str, str], _Prepared], p: _Prepared) -> None:
+    """IdempotencyConflict when an entry before ``p`` in its batch (``seen``, which this fills) has its signer and nonce."""
+    first = seen.setdefault(_nonce_key(p), p)
+    if first is not p:
+        raise _at(
+            p.path,
+            errors.IdempotencyConflict(f"repeats the signer and nonce of {first.path.rstrip('.')} in the same batch", field="envelope.nonce"),
+        )
+
+
 def _reject_repeats(prepared: Sequence[_Prepared]) -> None:
     seen: dict[tuple[str, str], _Prepared] = {}
     for p in prepared:
-        first = seen.setdefault(_nonce_key(p), p)
-        if first is not p:
-            raise _at(
-                p.path,
-                errors.IdempotencyConflict(
-                    f"repeats the signer and nonce of {first.path.rstrip('.')} in the same batch", field="envelope.nonce"
-                ),
-            )
+        _refuse_repeat(seen, p)
 
 
 def _check_signature(p: _Prepared, public_key: bytes) -> None:
@@ -169,15 +174,18 @@ def _first_signature_problem(items: Sequence[tuple[_Prepared, bytes]]) -> errors
     return None
 
 
+def _per_chunk(items: Sequence[tuple[_Prepared, bytes]], work: Callable[[Sequence[tuple[_Prepared, bytes]]], T]) -> list[T]:
+    """``work`` over ``items`` in order: one call for a small batch, else a chunk per core on the pool
+    (map keeps the chunks' order, so what comes back first is about the batch's first entries)."""
+    if len(items) < PARALLEL_SIGNATURES:
+        return [work(items)]
+    size = -(-len(items) // (os.cpu_count() or 1))
+    return list(_signature_pool().map(work, [items[i : i + size] for i in range(0, len(items), size)]))
+
+
 def _check_signatures(items: Sequence[tuple[_Prepared, bytes]]) -> None:
     """Check the signatures of ``items``; the first failure in submission order is raised."""
-    if len(items) < PARALLEL_SIGNATURES:
-        problem = _first_signature_problem(items)
-    else:
-        size = -(-len(items) // (os.cpu_count() or 1))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        # map keeps the chunks' order, so the first problem found is the first in the batch.
-        problem = next((found for found in _signature_pool().map(_first_signature_problem, chunks) if found), None)
+    problem = next((found for found in _per_chunk(items, _first_signature_problem) if found), None)
     if problem is not None:
         raise problem
 
@@ -204,6 +212,27 @@ def _registered_keys(runtime: LedgerRuntime, key_ids: Iterable[str]) -> dict[str
     return cache
 
 
+def _check_batch_size(runtime: LedgerRuntime, bodies: Sequence[object]) -> None:
+    """:raises InvalidInput, BatchTooLarge: for an empty batch, or one above ``max_batch_entries``."""
+    if not bodies:
+        raise errors.InvalidInput("entries must hold at least one entry", field="entries")
+    if len(bodies) > runtime.max_batch_entries:
+        raise errors.BatchTooLarge(f"a batch holds at most {runtime.max_batch_entries} entries, this one {len(bodies)}", field="entries")
+
+
+def _refuse_genesis(p: _Prepared) -> None:
+    if p.entry_type.name == GENESIS:
+        raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
+
+
+def _with_registered_keys(runtime: LedgerRuntime, prepared: Iterable[_Prepared]) -> list[tuple[_Prepared, bytes]]:
+    """The entries signed by a key registered to their signer so far, each with that public key (the
+    others' keys are registered in the same round, if at all: they are checked under the lock)."""
+    prepared = list(prepared)
+    registered = _registered_keys(runtime, (p.submission.key_id for p in prepared))
+    return [(p, registered[p.submission.key_id][1]) for p in prepared if registered.get(p.submission.key_id, ("",))[0] == p.submission.signer]
+
+
 def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: bool) -> SubmitResult:
     """Append signed entries, all or nothing, and return a receipt for each.
 
@@ -216,23 +245,15 @@ def submit_entries(runtime: LedgerRuntime, bodies: Sequence[object], *, batch: b
     :raises LedgerError: the first problem found; nothing is written then.
     """
     if batch:
-        if not bodies:
-            raise errors.InvalidInput("entries must hold at least one entry", field="entries")
-        if len(bodies) > runtime.max_batch_entries:
-            raise errors.BatchTooLarge(
-                f"a batch holds at most {runtime.max_batch_entries} entries, this one {len(bodies)}", field="entries"
-            )
+        _check_batch_size(runtime, bodies)
     prepared = [_prepare(runtime, body, f"entries[{i}]." if batch else "") for i, body in enumerate(bodies)]
     for p in prepared:
-        if p.entry_type.name == GENESIS:
-            raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
+        _refuse_genesis(p)
     _reject_repeats(prepared)
 
     # Signatures by keys registered before are checked here, outside the lock; whether the key is still
     # live, and whether a nonce was used before, is decided under the lock.
-    registered = _registered_keys(runtime, (p.submission.key_id for p in prepared))
-    known = [(p, registered[p.submission.key_id][1]) for p in prepared if registered.get(p.submission.key_id, ("",))[0] == p.submission.signer]
-    _check_signatures(known)
+    _check_signatures(_with_registered_keys(runtime, prepared))
     return _committer(runtime).submit(Ticket(_Submission(prepared), len(prepared)))
 
 
@@ -263,13 +284,7 @@ def _all_signature_problems(items: Sequence[tuple[_Prepared, bytes]]) -> list[tu
 
 def _signature_problems(items: Sequence[tuple[_Prepared, bytes]]) -> dict[int, errors.LedgerError]:
     """id(prepared) -> its signature problem, for every one of ``items`` (several threads for large batches)."""
-    if len(items) < PARALLEL_SIGNATURES:
-        found = _all_signature_problems(items)
-    else:
-        size = -(-len(items) // (os.cpu_count() or 1))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        found = [pair for chunk in _signature_pool().map(_all_signature_problems, chunks) for pair in chunk]
-    return {id(p): exc for p, exc in found}
+    return {id(p): exc for chunk in _per_chunk(items, _all_signature_problems) for p, exc in chunk}
 
 
 def validate_entries(runtime: LedgerRuntime, bodies: Sequence[object]) -> list[EntryCheck]:
@@ -287,32 +302,21 @@ def validate_entries(runtime: LedgerRuntime, bodies: Sequence[object]) -> list[E
     :returns: one check per body, in order.
     :raises InvalidInput, BatchTooLarge: for an empty batch, or one above ``max_batch_entries``.
     """
-    if not bodies:
-        raise errors.InvalidInput("entries must hold at least one entry", field="entries")
-    if len(bodies) > runtime.max_batch_entries:
-        raise errors.BatchTooLarge(f"a batch holds at most {runtime.max_batch_entries} entries, this one {len(bodies)}", field="entries")
+    _check_batch_size(runtime, bodies)
     problems: dict[int, errors.LedgerError] = {}
     prepared: dict[int, _Prepared] = {}
     first_of: dict[tuple[str, str], _Prepared] = {}
     for position, body in enumerate(bodies):
         try:
             p = _prepare(runtime, body, f"entries[{position}].")
-            if p.entry_type.name == GENESIS:
-                raise _at(p.path, errors.RuleViolation("the genesis entry is written only by `greenledger init`", field="envelope.type"))
-            first = first_of.setdefault(_nonce_key(p), p)
-            if first is not p:
-                raise _at(
-                    p.path,
-                    errors.IdempotencyConflict(f"repeats the signer and nonce of {first.path.rstrip('.')} in the same batch", field="envelope.nonce"),
-                )
+            _refuse_genesis(p)
+            _refuse_repeat(first_of, p)
         except errors.LedgerError as exc:
             problems[position] = exc
             continue
         prepared[position] = p
 
-    registered = _registered_keys(runtime, (p.submission.key_id for p in prepared.values()))
-    known = [(p, registered[p.submission.key_id][1]) for p in prepared.values() if registered.get(p.submission.key_id, ("",))[0] == p.submission.signer]
-    bad_signatures = _signature_problems(known)
+    bad_signatures = _signature_problems(_with_registered_keys(runtime, prepared.values()))
     for position, p in list(prepared.items()):
         if id(p) in bad_signatures:
             problems[position] = bad_signatures[id(p)]
