@@ -364,9 +364,10 @@ def load_demo(
     while chunk := list(itertools.islice(entries, CHUNK)):
         # Entries are signed when they are sent (the server refuses old signatures), so a re-run skips
         # what the log already holds rather than sending it again.
-        present = reads.recorded_nonces(runtime, ((entry.signer, _nonce(number)) for number, entry in chunk))
+        named = [(entry.signer, _nonce(number)) for number, entry in chunk]
+        present = reads.recorded_nonces(runtime, named)
         now = runtime.clock.now()
-        batch = [_signed(entry, number, keys, now) for number, entry in chunk if (entry.signer, _nonce(number)) not in present]
+        batch = [_signed(entry, number, keys, now) for (number, entry), key in zip(chunk, named) if key not in present]
         if batch:
             created += submit_entries(runtime, batch, batch=True).created
         total += len(chunk)

@@ -7,14 +7,13 @@ sign-in, or when its token is revoked or expires. Only SHA-256(session id) is st
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ledger.domain.access import Principal
 from ledger.services.runtime import LedgerRuntime
-from ledger.services.tokens import principal_of_token
+from ledger.services.tokens import principal_of_token, secret_digest
 
 #: How stale ``last_used_at`` may get before a request writes it again: idle expiry is exact to this.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -33,10 +32,6 @@ class StoredSession:
         return self.ended_at is None and now < self.created_at + absolute and now < self.last_used_at + idle
 
 
-def _hash(session_id: str) -> bytes:
-    return hashlib.sha256(session_id.encode()).digest()
-
-
 def start_session(runtime: LedgerRuntime, principal: Principal) -> str:
     """A new session for a principal whose token was just verified; returns its id (for the cookie only).
 
@@ -47,7 +42,7 @@ def start_session(runtime: LedgerRuntime, principal: Principal) -> str:
     now = runtime.clock.now()
     with runtime.uow_factory() as uow:
         uow.sessions.purge(now - runtime.session_absolute)
-        uow.sessions.add(StoredSession(_hash(session_id), principal.token_id, principal.party_id, now, now, None))
+        uow.sessions.add(StoredSession(secret_digest(session_id), principal.token_id, principal.party_id, now, now, None))
         uow.commit()
     return session_id
 
@@ -58,7 +53,7 @@ def resume_session(runtime: LedgerRuntime, session_id: object) -> Principal | No
     if not isinstance(session_id, str) or not 20 <= len(session_id) <= 100:
         return None
     now = runtime.clock.now()
-    digest = _hash(session_id)
+    digest = secret_digest(session_id)
     with runtime.uow_factory() as uow:
         stored = uow.sessions.get(digest)
         if stored is None or not stored.live_at(now, idle=runtime.session_idle, absolute=runtime.session_absolute):
@@ -79,5 +74,5 @@ def end_session(runtime: LedgerRuntime, session_id: object) -> None:
     if not isinstance(session_id, str) or not session_id:
         return
     with runtime.uow_factory() as uow:
-        uow.sessions.end(_hash(session_id), runtime.clock.now())
+        uow.sessions.end(secret_digest(session_id), runtime.clock.now())
         uow.commit()

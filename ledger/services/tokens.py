@@ -48,7 +48,8 @@ class IssuedToken:
     stored: StoredToken
 
 
-def _hash(secret: str) -> bytes:
+def secret_digest(secret: str) -> bytes:
+    """What is stored of a secret (a token's, a web session's id): its SHA-256, never the text."""
     return hashlib.sha256(secret.encode()).digest()
 
 
@@ -74,7 +75,7 @@ def issue_token(runtime: LedgerRuntime, party_id: str, *, lifetime: timedelta, l
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     now = runtime.clock.now()
-    stored = StoredToken(token_id, party_id, _hash(secret), label, now, now + lifetime, None)
+    stored = StoredToken(token_id, party_id, secret_digest(secret), label, now, now + lifetime, None)
     with runtime.uow_factory() as uow:
         if not uow.projections.get_many(Party, [party_id]):
             raise errors.UnknownReference(f"no registered party {party_id!r}", field="party_id")
@@ -152,7 +153,7 @@ def authenticate(runtime: LedgerRuntime, token: str) -> Principal | None:
     if found is None:
         return None
     stored, roles = found
-    if not hmac.compare_digest(stored.secret_hash, _hash(secret)) or not stored.live_at(runtime.clock.now()):
+    if not hmac.compare_digest(stored.secret_hash, secret_digest(secret)) or not stored.live_at(runtime.clock.now()):
         return None
     return Principal(stored.party_id, roles, stored.token_id)
 
