@@ -58,7 +58,7 @@ def _field_for(hint: Any, places: int | None) -> fields.Field:
     if hint is bytes:
         return Base64Bytes(**options)
     if typing.get_origin(hint) is tuple:
-        return fields.List(fields.String(), **options)
+        return fields.List(fields.Integer() if typing.get_args(hint)[0] is int else fields.String(), **options)
     simple: dict[Any, type[fields.Field]] = {str: fields.String, int: fields.Integer, bool: fields.Boolean}
     return simple[hint](**options)
 

@@ -42,14 +42,15 @@ def keys_generate(path: Path, passphrase_env: str | None, as_json: bool) -> None
 @audience.command("template", short_help="Print a valid example payload of an entry type, with notes.")
 @click.argument("entry_type", metavar="[TYPE]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON, without the # note lines.")
+@click.option("--kind", metavar="KIND", help="The example of another kind of the type (reward programmes and disbursements: park-success).")
 @click.option("--server", "url", metavar="URL", help="credits.issued: start at the next free serial this server reports.")
 @token_option
-def template(entry_type: str | None, as_json: bool, url: str | None, token: str | None) -> None:
+def template(entry_type: str | None, as_json: bool, kind: str | None, url: str | None, token: str | None) -> None:
     """Print a valid example payload of TYPE: # note lines (who signs it, each field's meaning, type,
     unit and whether it is required), then the JSON, ready to edit and `greenledger sign`.
     Without TYPE, list every entry type and who signs it."""
     from ledger.domain.payload_files import unknown_type
-    from ledger.domain.templates import TEMPLATES, payload_json, render, signers_table, with_next_serial
+    from ledger.domain.templates import KIND_TEMPLATES, TEMPLATES, kinds_of, payload_json, render, signers_table, with_next_serial
 
     if entry_type is None:
         rows = signers_table()
@@ -60,6 +61,11 @@ def template(entry_type: str | None, as_json: bool, url: str | None, token: str 
     chosen = TEMPLATES.get(entry_type)
     if chosen is None:
         fail(unknown_type(entry_type).detail)
+    if kind is not None and kind != chosen.kind:
+        kinds = kinds_of(entry_type)
+        if (entry_type, kind) not in KIND_TEMPLATES:
+            fail(f"{entry_type} has no kind {kind!r}" + (f"; its kinds are {', '.join(kinds)}" if kinds else "; it has one kind"))
+        chosen = KIND_TEMPLATES[(entry_type, kind)]
     serial_note = None
     if url is not None and entry_type != "credits.issued":
         click.secho("warning: --server is used only for credits.issued (its next free serial)", fg="yellow", err=True)

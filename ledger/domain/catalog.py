@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger import errors
 from ledger.domain.rules import EntryType
 from ledger.domain.types import (
+    assessments,
     checkpoint_keys,
     corrections,
     credits,
@@ -13,6 +14,7 @@ from ledger.domain.types import (
     reductions,
     registry,
     rewards,
+    targets,
 )
 
 GENESIS = registry.GENESIS
@@ -34,6 +36,8 @@ ENTRY_TYPES: dict[str, EntryType] = {
         *registry.TYPES,
         *checkpoint_keys.TYPES,
         *parks.TYPES,
+        *targets.TYPES,
+        *assessments.TYPES,
         *loans.TYPES,
         *reductions.TYPES,
         *rewards.TYPES,

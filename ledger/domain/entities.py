@@ -27,6 +27,8 @@ _set_attribute = object.__setattr__
 MONEY = {"places": 2}
 TONNES = {"places": 3}
 RATE = {"places": 4}
+PERCENT = {"places": 2}
+INTENSITY = {"places": 6}
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,10 @@ class ParkStatistics(Entity):
     total_emissions: Decimal = field(metadata=TONNES)
     reported_index: int
     last_index: int
+    # Reported from 2026 on (issue 16); None in earlier entries and wherever a park does not report them.
+    green_output_value: Decimal | None = field(default=None, metadata=MONEY)  # green low-carbon industry
+    coal_consumption_tce: Decimal | None = field(default=None, metadata=TONNES)
+    clean_energy_tce: Decimal | None = field(default=None, metadata=TONNES)
 
 
 @dataclass(frozen=True)
@@ -237,12 +243,15 @@ class RewardProgram(Entity):
     name: str
     budget: Decimal = field(metadata=MONEY)
     currency: str
-    yuan_per_tco2e: Decimal = field(metadata=MONEY)
+    yuan_per_tco2e: Decimal | None = field(metadata=MONEY)  # per-tonne programmes only
     cap_per_project: Decimal | None = field(metadata=MONEY)
     disbursed: Decimal = field(metadata=MONEY)
     tonnes_paid: Decimal = field(metadata=TONNES)
     created_index: int
     last_index: int
+    kind: str = "per-tonne"  # per-tonne | park-success
+    target_year: int | None = None  # park-success: the year whose successful parks it rewards
+    award_per_park: Decimal | None = field(default=None, metadata=MONEY)  # park-success: most one park receives
 
     @property
     def remaining(self) -> Decimal:
@@ -253,16 +262,82 @@ class RewardProgram(Entity):
 class RewardDisbursement(Entity):
     TABLE: ClassVar[str] = "reward_disbursements"
     KEY: ClassVar[str] = "disbursement_id"
-    INDEXED: ClassVar[tuple[str, ...]] = ("program_id", "project_id")
+    INDEXED: ClassVar[tuple[str, ...]] = ("program_id", "project_id", "park_id")
 
     disbursement_id: str
     program_id: str
-    project_id: str
+    project_id: str | None  # per-tonne rewards pay a project
     amount: Decimal = field(metadata=MONEY)
     currency: str
     tonnes: Decimal = field(metadata=TONNES)
     verification_ids: tuple[str, ...]
     disbursed_index: int
+    park_id: str | None = None  # park-success rewards pay a park
+    assessment_id: str | None = None  # ... for its successful assessment
+
+
+@dataclass(frozen=True)
+class ProgrammeTargets(Entity):
+    """The programme's targets for a year: total output value of the parks and its green low-carbon part."""
+
+    TABLE: ClassVar[str] = "programme_targets"
+    KEY: ClassVar[str] = "target_year"
+
+    target_year: int
+    output_value: Decimal = field(metadata=MONEY)
+    green_output_value: Decimal = field(metadata=MONEY)
+    currency: str
+    decided_at: datetime  # when the department decided them (the entry may record an earlier decision)
+    first_set_index: int  # the first targets entry for this year; later ones replace it (the log keeps all)
+    set_index: int  # the entry in force
+
+
+@dataclass(frozen=True)
+class ParkTargets(Entity):
+    """A park's targets for a year; a cap or minimum left None is no target."""
+
+    TABLE: ClassVar[str] = "park_targets"
+    KEY: ClassVar[str] = "targets_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("park_id",)
+
+    targets_id: str  # "<park>/<target year>"
+    park_id: str
+    target_year: int
+    intensity_reduction_percent: Decimal = field(metadata=PERCENT)  # against the park's baseline intensity
+    emissions_cap: Decimal | None = field(metadata=TONNES)  # tCO2e in the target year
+    coal_cap_tce: Decimal | None = field(metadata=TONNES)
+    min_clean_energy_share_percent: Decimal | None = field(metadata=PERCENT)
+    decided_at: datetime
+    first_set_index: int
+    set_index: int
+
+
+@dataclass(frozen=True)
+class ParkAssessment(Entity):
+    """An expert judgement of a park's target year: the statistics, the figures and the outcome they give."""
+
+    TABLE: ClassVar[str] = "park_assessments"
+    KEY: ClassVar[str] = "assessment_id"
+    INDEXED: ClassVar[tuple[str, ...]] = ("park_id",)
+
+    assessment_id: str
+    park_id: str
+    target_year: int
+    assessor: str
+    outcome: str  # successful | not-successful
+    missed: tuple[str, ...]  # the targets missed (ledger.domain.assessment.TARGET_NAMES)
+    statistics_indices: tuple[int, ...]  # the park.statistics.reported entries it rests on
+    output_value: Decimal = field(metadata=MONEY)
+    green_output_value: Decimal | None = field(metadata=MONEY)
+    total_emissions: Decimal = field(metadata=TONNES)
+    intensity: Decimal | None = field(metadata=INTENSITY)
+    intensity_reduction_percent: Decimal | None = field(metadata=PERCENT)
+    coal_consumption_tce: Decimal | None = field(metadata=TONNES)
+    clean_energy_share_percent: Decimal | None = field(metadata=PERCENT)
+    targets_index: int  # the park.targets.set entry in force when it was judged
+    report_sha256: bytes  # SHA-256 of the assessment report, as the payload's base64 decodes
+    assessed_index: int
+    last_index: int
 
 
 @dataclass(frozen=True)
@@ -328,6 +403,9 @@ ENTITY_KINDS: tuple[type[Entity], ...] = (
     Verification,
     RewardProgram,
     RewardDisbursement,
+    ProgrammeTargets,
+    ParkTargets,
+    ParkAssessment,
     CreditBlock,
     Correction,
     LogSigningKey,

@@ -55,7 +55,8 @@ NOTES: dict[str, str] = {
     "methodology": "the methodology the verification followed",
     "vintage": "the year the reduction counts for, inside the period",
     "budget": "the programme's budget",
-    "verifications": "the verifications this pays for, of this project, none paid for before",
+    "outcome": "successful when every target in force is met, else not-successful (the server checks it)",
+    "verifications": "per-tonne programmes: the verifications this pays for, of this project, none paid for before",
     "holder": "the party the new credits are credited to",
     "to": "the party receiving the credits",
     "beneficiary": "on whose behalf the credits are retired",
@@ -65,6 +66,11 @@ NOTES: dict[str, str] = {
 #: Units of fields whose kind does not say it.
 _UNITS = {
     "energy_use_tce": "tce (tonnes of standard coal equivalent)",
+    "coal_consumption_tce": "tce (tonnes of standard coal equivalent)",
+    "clean_energy_tce": "tce (tonnes of standard coal equivalent)",
+    "coal_cap_tce": "tce (tonnes of standard coal equivalent)",
+    "intensity": "tCO2e per 10,000 yuan of output value",
+    "target_year": "calendar year",
     "annual_rate_percent": "percent a year",
     "term_months": "months",
     "serial_start": "one serial per tCO2e",

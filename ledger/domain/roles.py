@@ -6,5 +6,7 @@ DEPARTMENT = "department"
 PARK_OPERATOR = "park_operator"
 VERIFIER = "verifier"
 AUDITOR = "auditor"
+#: A member of the province's climate-change expert library: judges whether a park met its targets.
+ASSESSOR = "assessor"
 
-ROLES = frozenset({ADMIN, LENDER, DEPARTMENT, PARK_OPERATOR, VERIFIER, AUDITOR})
+ROLES = frozenset({ADMIN, LENDER, DEPARTMENT, PARK_OPERATOR, VERIFIER, AUDITOR, ASSESSOR})

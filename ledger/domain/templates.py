@@ -53,6 +53,10 @@ PROJECT = f"{PARK}/p0018"
 LOAN = f"{LENDER}/2026-0001"
 VERIFICATION = f"{VERIFIER}/2024/0018"
 PROGRAM = "nzc-rewards-2025"
+ASSESSOR = "expert-zhang"
+#: A stand-in for the log index of the statistics entry above: an assessment names the indices of the
+#: statistics it rests on, which only the log knows (`GET /v1/park-statistics?park_id=...` lists them).
+STATISTICS_INDEX = 12
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class Template:
     payload: Mapping[str, Any]
     #: Set for types a command writes (never signed by hand): the command.
     written_by: str | None = None
+    #: For a type with several kinds (of reward programme): the kind this example shows
+    #: (``greenledger template TYPE --kind KIND``).
+    kind: str | None = None
 
     @property
     def description(self) -> str:
@@ -133,6 +140,40 @@ _EXAMPLES = (
         "currency": "CNY",
         "energy_use_tce": "255000.000",
         "total_emissions": "664000.000",
+        "green_output_value": "7600000000.00",
+        "coal_consumption_tce": "61000.000",
+        "clean_energy_tce": "112000.000",
+    }),
+    Template("programme.targets.set", "the department", DEPARTMENT, {
+        "target_year": 2025,
+        "output_value": "500000000000.00",
+        "green_output_value": "200000000000.00",
+        "currency": "CNY",
+        "decided_at": "2022-06-30T00:00:00Z",
+    }),
+    Template("park.targets.set", "the department", DEPARTMENT, {
+        "park": PARK,
+        "target_year": 2025,
+        "intensity_reduction_percent": "18.00",
+        "emissions_cap": "700000.000",
+        "coal_cap_tce": "80000.000",
+        "min_clean_energy_share_percent": "35.00",
+        "decided_at": "2022-06-30T00:00:00Z",
+    }),
+    Template("park.assessed", "an assessor of the expert library, or the department", ASSESSOR, {
+        "assessment": f"{PARK}/2025",
+        "park": PARK,
+        "target_year": 2025,
+        "statistics": [STATISTICS_INDEX],
+        "outcome": "successful",
+        "output_value": "18900000000.00",
+        "green_output_value": "7600000000.00",
+        "total_emissions": "664000.000",
+        "intensity": "0.351323",
+        "intensity_reduction_percent": "35.73",
+        "coal_consumption_tce": "61000.000",
+        "clean_energy_share_percent": "43.92",
+        "report_sha256": b64encode(hashlib.sha256(f"greenledger-demo-v1/assessment/{PARK}/2025".encode()).digest()),
     }),
     Template("project.registered", "the park's operator", PARK_OPERATOR, {
         "project": PROJECT,
@@ -176,9 +217,10 @@ _EXAMPLES = (
         "name": "Near-zero-carbon park reward fund 2025",
         "budget": "200000000.00",
         "currency": "CNY",
+        "kind": "per-tonne",
         "yuan_per_tco2e": "30.00",
         "cap_per_project": "3000000.00",
-    }),
+    }, kind="per-tonne"),
     Template("reward.disbursed", "the department", DEPARTMENT, {
         "disbursement": "nzc-2025/0001",
         "program": PROGRAM,
@@ -186,7 +228,7 @@ _EXAMPLES = (
         "amount": "360000.00",
         "currency": "CNY",
         "verifications": [VERIFICATION],
-    }),
+    }, kind="per-tonne"),
     Template("credits.issued", "the verification's verifier, or an admin", VERIFIER, {
         "serial_start": 1,
         "serial_end": 10000,
@@ -215,8 +257,39 @@ _EXAMPLES = (
     }),
 )
 
+PARK_PROGRAM = "nzc-park-success-2025"
+
+#: Examples of the other kinds of a type, submitted after ``_EXAMPLES``.
+_KIND_EXAMPLES = (
+    Template("reward.program.created", "the department", DEPARTMENT, {
+        "program": PARK_PROGRAM,
+        "name": "Rewards for the successful pilot parks, 2025",
+        "budget": "85000000.00",
+        "currency": "CNY",
+        "kind": "park-success",
+        "target_year": 2025,
+        "award_per_park": "5000000.00",
+    }, kind="park-success"),
+    Template("reward.disbursed", "the department", DEPARTMENT, {
+        "disbursement": f"{PARK_PROGRAM}/{PARK}",
+        "program": PARK_PROGRAM,
+        "park": PARK,
+        "assessment": f"{PARK}/2025",
+        "amount": "5000000.00",
+        "currency": "CNY",
+    }, kind="park-success"),
+)
+
 #: Every entry type's template, in the order the examples can be submitted.
 TEMPLATES: dict[str, Template] = {t.entry_type: t for t in _EXAMPLES}
+#: The examples of other kinds, by type and kind.
+KIND_TEMPLATES: dict[tuple[str, str], Template] = {(t.entry_type, t.kind): t for t in _KIND_EXAMPLES if t.kind}
+
+
+def kinds_of(entry_type: str) -> list[str]:
+    """The kinds with their own example, for a type that has several (the main example's kind first)."""
+    main = TEMPLATES[entry_type].kind if entry_type in TEMPLATES else None
+    return [main, *(kind for name, kind in KIND_TEMPLATES if name == entry_type)] if main else []
 
 #: What a party in each role usually writes first: the template `greenledger parties add` points to.
 FIRST_WRITE = {
@@ -225,6 +298,7 @@ FIRST_WRITE = {
     roles.PARK_OPERATOR: "project.registered",
     roles.LENDER: "loan.registered",
     roles.VERIFIER: "reduction.verified",
+    roles.ASSESSOR: "park.assessed",
 }
 
 def with_next_serial(template: Template, next_serial: int) -> Template:
@@ -261,6 +335,9 @@ def render(template: Template, *, serial_note: str | None = None) -> str:
         ]
     if serial_note:
         lines.append(f"{COMMENT} {serial_note}")
+    kinds = kinds_of(name)
+    if kinds:
+        lines.append(f"{COMMENT} This is the {template.kind} example; for another kind: greenledger template {name} --kind {'|'.join(kinds)}")
     lines.append(f"{COMMENT} Fields:")
     lines += [note.line() for note in field_notes(name)]
     return "\n".join(lines) + "\n" + payload_json(template)

@@ -140,7 +140,7 @@ def _sql_type(hint: object, places: int | None) -> tuple[TypeEngine[object], boo
         assert places is not None, "Decimal fields declare their places in field metadata"
         return Numeric(24, places), nullable
     if typing.get_origin(hint) is tuple:
-        return ARRAY(Text()), nullable
+        return ARRAY(BigInteger() if typing.get_args(hint)[0] is int else Text()), nullable
     raise TypeError(f"no column type for {hint!r}")
 
 

@@ -21,6 +21,7 @@ from ledger.domain.entities import (
     Entity,
     Loan,
     Park,
+    ParkAssessment,
     Party,
     PartyKey,
     Project,
@@ -367,6 +368,7 @@ REFERENCE_FIELDS: dict[str, type[Entity]] = {
     "verification": Verification,
     "program": RewardProgram,
     "disbursement": RewardDisbursement,
+    "assessment": ParkAssessment,
 }
 
 
@@ -384,7 +386,7 @@ def prefetch_named(state: StagedState, named: Iterable[tuple[str, str, Mapping[s
         for name, value in payload.items():
             if name in REFERENCE_FIELDS and isinstance(value, str):
                 wanted[REFERENCE_FIELDS[name]].add(value)
-        wanted[Verification].update(v for v in payload.get("verifications", ()) if isinstance(v, str))
+        wanted[Verification].update(v for v in payload.get("verifications") or () if isinstance(v, str))
         if isinstance(payload.get("public_key"), bytes):
             wanted[PartyKey].add(key_id(payload["public_key"]))
     for kind, keys in wanted.items():

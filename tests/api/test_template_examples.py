@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.domain.catalog import ENTRY_TYPES
-from ledger.domain.templates import TEMPLATES
+from ledger.domain.templates import KIND_TEMPLATES, TEMPLATES
 from tests.conftest import OPERATOR_KEY
 from tests.helpers import party_key, party_payload
 
@@ -15,6 +15,7 @@ DEMO_LIKE_PARTIES = {
     "icbc-sichuan": ["lender"],
     "scmrv": ["verifier"],
     "op-tianfu-hq": ["park_operator"],
+    "expert-zhang": ["assessor"],
 }
 ROLES = {"operator": ["admin"], **DEMO_LIKE_PARTIES}
 
@@ -39,10 +40,15 @@ def test_every_hand_signed_example_is_accepted_in_order(client, sign):
         if name == "entry.corrected":  # which index it corrects is only known once the loan is in the log
             assert payload["payload"]["loan"] == TEMPLATES["loan.registered"].payload["loan"]
             payload["corrects"] = indices["loan.registered"]
+        if name == "park.assessed":  # so are the statistics it rests on
+            payload["statistics"] = [indices["park.statistics.reported"]]
         indices[name] = _post(client, sign, template.example_signer, name, payload)
         signed_by_role.update(ROLES[template.example_signer])
         assert set(ROLES[template.example_signer]) & ENTRY_TYPES[name].signer_roles
-    assert signed_by_role == {"admin", "department", "lender", "park_operator", "verifier"}
+    for template in KIND_TEMPLATES.values():  # the park-success programme pays the park the example assessed
+        _post(client, sign, template.example_signer, template.entry_type, dict(template.payload))
+    assert client.get(f"/v1/reward-programs/{KIND_TEMPLATES['reward.program.created', 'park-success'].payload['program']}").get_json()["disbursed"] == "5000000.00"
+    assert signed_by_role == {"admin", "assessor", "department", "lender", "park_operator", "verifier"}
     loan = client.get(f"/v1/loans/{TEMPLATES['loan.registered'].payload['loan']}").get_json()
     assert loan["annual_rate_percent"] == "3.2000"  # the correction took
     assert client.get("/v1/credit-blocks/next-serial").get_json() == {"next_serial": TEMPLATES["credits.issued"].payload["serial_end"] + 1}

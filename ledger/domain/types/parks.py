@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from ledger import errors
 from ledger.crypto.canonical import format_timestamp
 from ledger.domain import roles
-from ledger.domain.entities import Entity, Loan, Park, ParkStatistics, Project
+from ledger.domain.entities import Entity, Loan, Park, ParkAssessment, ParkStatistics, Project
 from ledger.domain.fields import FullMatch, Money, PartyId, Tonnes, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id, short_text
 from ledger.domain.rules import (
@@ -59,6 +59,9 @@ class ParkStatisticsPayload(StrictSchema):
     currency = currency_code(required=True)
     energy_use_tce = Tonnes(required=True, metadata={"description": "tonnes of standard coal equivalent"})
     total_emissions = Tonnes(required=True)
+    green_output_value = Money(load_default=None, metadata={"description": "of the output value, what green low-carbon industry produced"})
+    coal_consumption_tce = Tonnes(load_default=None, metadata={"description": "coal consumed, in tonnes of standard coal equivalent"})
+    clean_energy_tce = Tonnes(load_default=None, metadata={"description": "of the energy use, clean energy (tonnes of standard coal equivalent)"})
 
 
 class ProjectRegisteredPayload(StrictSchema):
@@ -107,11 +110,18 @@ def _correct_park(state: LedgerState, ctx: EntryContext, original: EntryView, ne
 # --- statistics ------------------------------------------------------------------------------------
 
 
-def _statistics(state: LedgerState, ctx: EntryContext, p: Mapping[str, Any], *, replacing: str | None) -> ParkStatistics:
+def _require_part_of(part: str, whole: str, p: Mapping[str, Any], prefix: str, what: str) -> None:
+    if p[part] is not None and p[part] > p[whole]:
+        raise errors.RuleViolation(f"{part} is part of {whole} and cannot exceed it", field=field_path(prefix + part), rule=what)
+
+
+def _statistics(state: LedgerState, ctx: EntryContext, p: Mapping[str, Any], *, replacing: str | None, prefix: str = "") -> ParkStatistics:
     park: Park = require(state, Park, p["park"], "park")
     require_signer(ctx, park.operator, "park", park.park_id)
     require_currency(p["currency"], park.currency)
     require_period(p["period_start"], p["period_end"])
+    _require_part_of("green_output_value", "output_value", p, prefix, "green-output-above-output")
+    _require_part_of("clean_energy_tce", "energy_use_tce", p, prefix, "clean-energy-above-energy-use")
     for other in state.find(ParkStatistics, park_id=park.park_id):
         if other.statistics_id != replacing and overlaps(p["period_start"], p["period_end"], other.period_start, other.period_end):
             raise errors.RuleViolation(
@@ -130,6 +140,9 @@ def _statistics(state: LedgerState, ctx: EntryContext, p: Mapping[str, Any], *, 
         total_emissions=p["total_emissions"],
         reported_index=ctx.index,
         last_index=ctx.index,
+        green_output_value=p["green_output_value"],
+        coal_consumption_tce=p["coal_consumption_tce"],
+        clean_energy_tce=p["clean_energy_tce"],
     )
 
 
@@ -140,7 +153,15 @@ def _statistics_reported(state: LedgerState, ctx: EntryContext) -> list[Entity]:
 def _correct_statistics(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
     same_id(original, new, "park")
     (current,) = [s for s in state.find(ParkStatistics, park_id=new["park"]) if s.reported_index == original.index]
-    corrected = _statistics(state, ctx, new, replacing=current.statistics_id)
+    for assessment in state.find(ParkAssessment, park_id=current.park_id):
+        if original.index in assessment.statistics_indices:
+            raise errors.RuleViolation(
+                f"assessment {assessment.assessment_id} (index {assessment.assessed_index}) rests on these statistics; "
+                "correct the assessment with them, or record the change for a later year",
+                field="envelope.payload.corrects",
+                rule="statistics-assessed",
+            )
+    corrected = _statistics(state, ctx, new, replacing=current.statistics_id, prefix="payload.")
     return [corrected.evolve(reported_index=original.index)]
 
 

@@ -16,6 +16,7 @@ from ledger.domain.rules import load_payload
 from ledger.domain.field_notes import NOTES, field_notes, note_keys
 from ledger.domain.templates import (
     FIRST_WRITE,
+    KIND_TEMPLATES,
     TEMPLATES,
     payload_json,
     render,
@@ -44,20 +45,34 @@ def _decimal_examples(schema: Schema, payload: dict[str, Any]):
             yield from _decimal_examples(field.schema, payload[name])
 
 
-def _shape(schema: Schema, payload: dict[str, Any]) -> bool:
-    """The payload shows every field of the schema, nested ones too, and nothing else."""
-    if set(payload) != set(schema.fields):
+def _shape(schema: Schema, payloads: list[dict[str, Any]]) -> bool:
+    """The payloads together show every field of the schema, nested ones too, and nothing else."""
+    if set().union(*payloads) != set(schema.fields):
         return False
-    return all(_shape(f.schema, payload[n]) for n, f in schema.fields.items() if isinstance(f, fields.Nested))
+    return all(_shape(f.schema, [p[n] for p in payloads if n in p]) for n, f in schema.fields.items() if isinstance(f, fields.Nested))
+
+
+def _examples(name: str) -> list[dict[str, Any]]:
+    return [TEMPLATES[name].payload, *(t.payload for (type_name, _), t in KIND_TEMPLATES.items() if type_name == name)]
 
 
 @pytest.mark.parametrize("name", TYPES)
-def test_the_example_shows_every_field_and_amounts_with_all_their_places(name):
+def test_the_examples_show_every_field_and_amounts_with_all_their_places(name):
     schema = ENTRY_TYPES[name].schema()
-    payload = dict(TEMPLATES[name].payload)
-    assert _shape(schema, payload), f"{name}: the example should show each of {sorted(schema.fields)}"
-    for field, places, value in _decimal_examples(schema, payload):
-        assert -Decimal(value).as_tuple().exponent == places, f"{name}.{field} = {value!r} should have {places} places"
+    examples = _examples(name)
+    assert _shape(schema, examples), f"{name}: the examples should show each of {sorted(schema.fields)}"
+    for payload in examples:
+        load_payload(ENTRY_TYPES[name].schema, payload)
+        shown = {n: f for n, f in schema.fields.items() if n in payload}
+        for field, places, value in _decimal_examples(Schema.from_dict(shown)(), payload):
+            assert -Decimal(value).as_tuple().exponent == places, f"{name}.{field} = {value!r} should have {places} places"
+
+
+def test_a_type_with_kinds_names_them_in_its_notes():
+    for (name, kind), template in KIND_TEMPLATES.items():
+        assert template.kind == kind and TEMPLATES[name].kind
+        assert f"--kind {TEMPLATES[name].kind}|{kind}" in render(TEMPLATES[name])
+        assert f"This is the {kind} example" in render(template)
 
 
 @pytest.mark.parametrize("name", TYPES)
@@ -89,7 +104,7 @@ def test_units_are_named_for_money_and_tonnes():
     assert notes["energy_use_tce"].unit.startswith("tce")
     loan = {note.name: note for note in field_notes("loan.registered")}
     assert loan["exceeds_investment"].presence == "optional, default false"
-    assert "one of admin, auditor" in {n.name: n for n in field_notes("party.registered")}["roles"].kind
+    assert "one of admin, assessor, auditor" in {n.name: n for n in field_notes("party.registered")}["roles"].kind
 
 
 @pytest.mark.parametrize("name", TYPES)
