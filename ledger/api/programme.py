@@ -30,7 +30,10 @@ from ledger.domain.entities import (
     Entity,
     Loan,
     Park,
+    ParkAssessment,
     ParkStatistics,
+    ParkTargets,
+    ProgrammeTargets,
     Project,
     RewardDisbursement,
     RewardProgram,
@@ -225,8 +228,11 @@ resource(
     filters=("project_id", "verifier"),
     scope=OwnedScope("verifier", roles.VERIFIER, access.may_read_verification),
 )
+resource("programme-targets", ProgrammeTargets)
+resource("park-targets", ParkTargets, filters=("park_id",))
+resource("park-assessments", ParkAssessment, filters=("park_id",))
 resource("reward-programs", RewardProgram, remaining=DecimalString(places=2, metadata={"description": "budget − disbursed"}))
-resource("reward-disbursements", RewardDisbursement, filters=("program_id", "project_id"))
+resource("reward-disbursements", RewardDisbursement, filters=("program_id", "project_id", "park_id"))
 resource(
     "credit-blocks",
     CreditBlock,

@@ -11,13 +11,13 @@ from ledger.api import auth
 from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
-from ledger.reconciliation.reports import KINDS, SUBJECTS
+from ledger.reconciliation.reports import KINDS, SUBJECTLESS, SUBJECTS
 from ledger.services.reports import SignedReport, make_report
 from ledger.tabular_xlsx import XLSX_CONTENT_TYPE
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reconciliation of financing and verified reductions")
 
-SUBJECT_KINDS = [k for k in KINDS if k != "summary"]
+SUBJECT_KINDS = [k for k in KINDS if k not in SUBJECTLESS]
 
 
 class ReportQuerySchema(Schema):
@@ -71,6 +71,17 @@ class Summary(MethodView):
     def get(self, tree_size: int | None, format: str) -> Response:
         """Programme-wide summary over all parks, with every exception"""
         return _answer(make_report(runtime(), "summary", None, tree_size=tree_size), format)
+
+
+@blp.route("/programme")
+class Programme(MethodView):
+    @blp.arguments(ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, SignedReportSchema)
+    @blp.doc(**CSV_DOC)
+    @blp.alt_response(400, **problem_doc("tree_size out of range"))
+    def get(self, tree_size: int | None, format: str) -> Response:
+        """The pilot programme against its targets, per target year: output value, green industry, emissions, coal, clean energy, assessments and park rewards"""
+        return _answer(make_report(runtime(), "programme", None, tree_size=tree_size), format)
 
 
 PATHS = {"project": "projects", "lender": "lenders", "park": "parks", "reward-program": "reward-programs"}

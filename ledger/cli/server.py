@@ -412,13 +412,13 @@ def _bundle_contents(manifest: bytes) -> str:
 
 
 @audience.command("report", short_help="Print a signed reconciliation report (JSON or CSV).")
-@click.argument("kind", type=click.Choice(["summary", "project", "lender", "park", "reward-program"]))
+@click.argument("kind", type=click.Choice(["summary", "programme", "project", "lender", "park", "reward-program"]))
 @click.argument("subject", required=False)
 @click.option("--tree-size", type=click.IntRange(1), help="Report on the log's first N entries (default: the latest checkpoint).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report's table as CSV instead of signed JSON.")
 @on_server_database
 def report(kind: str, subject: str | None, tree_size: int | None, as_csv: bool) -> None:
-    """Print a signed reconciliation report (KIND SUBJECT, or summary)."""
+    """Print a signed reconciliation report (KIND SUBJECT, or summary, or programme: progress against the targets)."""
     from ledger.services.reports import make_report
 
     try:

@@ -3,8 +3,8 @@
 Lenders' loan books are confidential. Full readers (admins, auditors, the department) read everything;
 a lender reads its own loans, its own disclosure and the aggregates; a park operator its park and its
 park's projects; a verifier what it verified. The registry, parks, projects, reward programmes and
-their disbursements, credit blocks, proofs, checkpoints and the aggregate reports (programme summary,
-park and reward-programme reports) are readable by any authenticated party: they are public funds and
+their disbursements, credit blocks, proofs, checkpoints and the aggregate reports (programme summary
+and progress, park and reward-programme reports) are readable by any authenticated party: they are public funds and
 the public record the programme exists to show. Log records themselves carry loan details, so parties
 other than full readers see only the records they signed, and those of the public registry.
 """
@@ -22,7 +22,7 @@ FULL_READERS = frozenset({roles.ADMIN, roles.AUDITOR, roles.DEPARTMENT})
 PUBLIC_RECORD_TYPES = frozenset({"ledger.genesis", "party.registered", "key.added", "key.revoked", "checkpoint.key.rotated"})
 
 #: Reports that only show aggregates over many parties.
-AGGREGATE_REPORTS = frozenset({"summary", "park", "reward-program"})
+AGGREGATE_REPORTS = frozenset({"summary", "programme", "park", "reward-program"})
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ class Books:
         for verification in verifications:
             self.verifications[verification.project_id].append(verification)
         for reward in rewards:
-            self.rewards[reward.project_id].append(reward)
+            if reward.project_id is not None:  # park-success rewards pay parks (ledger.reconciliation.targets)
+                self.rewards[reward.project_id].append(reward)
 
     def _add_blocks(self, blocks: list[CreditBlock]) -> None:
         for block in blocks:

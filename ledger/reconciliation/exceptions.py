@@ -19,6 +19,8 @@ from ledger.reconciliation.books import Books
 from ledger.reconciliation.figures import ZERO, money, percent, tonnes
 
 ERROR, WARNING = "error", "warning"
+#: Worth knowing, not wrong: a park that missed a target is the programme working as designed.
+INFORMATION = "information"
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def reward_findings(
             ))
         program = programs.get(d.program_id)
         tonnes_paid = sum((v.reduction for v in found), ZERO)
-        if program is not None and d.amount > program.yuan_per_tco2e * tonnes_paid:
+        if program is not None and program.yuan_per_tco2e is not None and d.amount > program.yuan_per_tco2e * tonnes_paid:
             findings.append(Finding(
                 "reward-beyond-verified-reduction",
                 ERROR,

@@ -22,8 +22,10 @@ from ledger.domain.entities import (
     Entity,
     Loan,
     Park,
+    ParkAssessment,
     Party,
     ParkStatistics,
+    ProgrammeTargets,
     Project,
     ProjectTotals,
     RewardDisbursement,
@@ -49,11 +51,20 @@ from ledger.reconciliation.figures import (
     ratio,
     tonnes,
 )
+from ledger.domain.types.rewards import PARK_SUCCESS
 from ledger.reconciliation.source import ReportSource
+from ledger.reconciliation.targets import ParkYear, park_reward_findings, park_years, programme_year, target_findings, target_years
 
-KINDS = ("project", "lender", "park", "reward-program", "summary")
+KINDS = ("project", "lender", "park", "reward-program", "summary", "programme")
+#: Reports about the whole programme, which take no subject.
+SUBJECTLESS = ("summary", "programme")
 #: Names the method behind the figures; a change of method is a new name, so old reports stay verifiable.
-METHOD = "greenledger-reconciliation/v1: PCAF project finance on outstanding amounts, all vintages"
+#: v2: parks judged against their targets on calendar-year statistics; emissions of a period compared
+#: with the annual baseline only when the period is a year long.
+METHOD = (
+    "greenledger-reconciliation/v2: PCAF project finance on outstanding amounts, all vintages; "
+    "parks judged against their targets on calendar-year statistics"
+)
 TEN_THOUSAND = Decimal(10_000)
 
 
@@ -312,6 +323,19 @@ def _change(value: Decimal | None, baseline: Decimal | None) -> str | None:
     return str(((value - baseline) / baseline * 100).quantize(PERCENT))
 
 
+def _is_a_year(start: datetime, end: datetime) -> bool:
+    """Whether [start, end) is one year long (from a date to the same date a year on), so that its total
+    compares with an annual baseline's; a shorter or longer period's total does not."""
+    try:
+        return end == start.replace(year=start.year + 1)
+    except ValueError:  # 29 February: a year on is 1 March
+        return end == start.replace(year=start.year + 1, month=3, day=1)
+
+
+def _optional(value: Decimal | None, format: Any) -> str | None:
+    return None if value is None else format(value)
+
+
 def park_report(source: ReportSource, park_id: str, as_of: datetime, settings: Settings) -> Report:
     """A park's totals over its projects and its emission intensity per period against the baseline."""
     park = source.get(Park, park_id)
@@ -332,9 +356,14 @@ def park_report(source: ReportSource, park_id: str, as_of: datetime, settings: S
             "total_emissions": tonnes(s.total_emissions),
             "intensity": None if intensity is None else str(intensity.quantize(INTENSITY)),
             "intensity_change_percent": _change(intensity, baseline),
-            "emissions_change_percent": _change(s.total_emissions, park.baseline_emissions),
+            # A half year's total set against a whole year's would read as a fall of about half.
+            "emissions_change_percent": _change(s.total_emissions, park.baseline_emissions) if _is_a_year(s.period_start, s.period_end) else None,
+            "green_output_value": _optional(s.green_output_value, money),
+            "coal_consumption_tce": _optional(s.coal_consumption_tce, tonnes),
+            "clean_energy_tce": _optional(s.clean_energy_tce, tonnes),
             "reported_index": s.reported_index,
         })
+    years = park_years(source, park, statistics=statistics)
     loans = [loan for p in books.projects for loan in books.loans[p]]
     figures = {
         "park": {
@@ -358,21 +387,51 @@ def park_report(source: ReportSource, park_id: str, as_of: datetime, settings: S
             "rewards_received": money(sum((books.rewards_received(p) for p in books.projects), ZERO)),
             "credits_issued": sum(b.quantity for p in books.projects for b in books.project_blocks(p)),
         },
+        "targets": [line.as_json(as_of) for line in years],
     }
-    findings = statistics_findings(park, statistics, as_of)
+    findings = statistics_findings(park, statistics, as_of) + target_findings(years, as_of)
     for p in sorted(books.projects):
         findings += project_findings(books, p, as_of, settings)
     findings += _reward_findings_for(source, books, sorted(books.projects))
+    findings += _park_reward_findings(source, [d for line in years for d in line.rewards])
     header = ["period_start", "period_end", "output_value", "energy_use_tce", "total_emissions", "intensity", "intensity_change_percent"]
     return Report("park", park_id, figures, findings, header, periods)
 
 
 def program_report(source: ReportSource, program_id: str, as_of: datetime, settings: Settings) -> Report:
-    """Budget, disbursed, remaining, tonnes paid for and yuan per verified tCO2e."""
+    """Budget, disbursed, remaining; per tonne: tonnes paid for and yuan per verified tCO2e; for park
+    success: the parks paid and the assessments each payment rests on."""
     program = source.get(RewardProgram, program_id)
     _require(program, "reward programme", program_id)
     assert program is not None
     disbursements = source.find(RewardDisbursement, program_id=program_id)
+    header: list[str]
+    if program.kind == PARK_SUCCESS:
+        lines = [
+            {
+                "disbursement_id": d.disbursement_id,
+                "park_id": d.park_id,
+                "assessment_id": d.assessment_id,
+                "amount": money(d.amount),
+                "disbursed_index": d.disbursed_index,
+            }
+            for d in disbursements
+        ]
+        assert program.award_per_park is not None
+        figures = {
+            "program": {
+                "program_id": program.program_id, "name": program.name, "currency": program.currency, "kind": program.kind,
+                "target_year": program.target_year, "award_per_park": money(program.award_per_park),
+            },
+            "budget": money(program.budget),
+            "disbursed": money(program.disbursed),
+            "remaining": money(program.remaining),
+            "disbursements": lines,
+            "parks_paid": len({d.park_id for d in disbursements}),
+        }  # fmt: skip
+        findings = _park_reward_findings(source, disbursements)
+        header = ["disbursement_id", "park_id", "assessment_id", "amount"]
+        return Report("reward-program", program_id, figures, findings, header, lines)
     verifications = source.get_many(Verification, {v for d in disbursements for v in d.verification_ids})
     lines = [
         {
@@ -386,6 +445,7 @@ def program_report(source: ReportSource, program_id: str, as_of: datetime, setti
         }
         for d in disbursements
     ]
+    assert program.yuan_per_tco2e is not None
     figures = {
         "program": {"program_id": program.program_id, "name": program.name, "currency": program.currency, "yuan_per_tco2e_rule": money(program.yuan_per_tco2e)},
         "budget": money(program.budget),
@@ -442,6 +502,10 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
     findings += reward_findings(
         [d for ds in books.rewards.values() for d in ds], {p.program_id: p for p in programs}, {v.verification_id: v for v in all_verifications}
     )
+    years = [line for park in parks for line in park_years(source, park, statistics=statistics[park.park_id])]
+    findings += target_findings(years, as_of)
+    park_rewards = [d for d in source.find(RewardDisbursement) if d.park_id is not None]
+    findings += _park_reward_findings(source, park_rewards)
     by_code: dict[str, int] = defaultdict(int)
     for f in findings:
         by_code[f.code] += 1
@@ -460,6 +524,7 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
             "verified_reductions": tonnes(verified),
             "verified_by_vintage": _by_vintage(all_verifications),
             "rewards_disbursed": money(rewards),
+            "park_success_rewards_disbursed": money(sum((d.amount for d in park_rewards), ZERO)),
             "reward_budget": money(sum((p.budget for p in programs), ZERO)),
             "credits": _credits([b for bs in books.blocks.values() for b in bs]),
             "yuan_financed_per_tco2e": ratio(disbursed + rewards, verified, Decimal("0.01")),
@@ -468,6 +533,61 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
     }
     header = ["park_id", "name", "city", "projects", "loan_principal", "outstanding", "verified_reductions", "rewards_received", "latest_intensity_change_percent"]
     return Report("summary", None, figures, findings, header, lines)
+
+
+def _park_reward_findings(source: ReportSource, disbursements: list[RewardDisbursement]) -> list[Finding]:
+    if not disbursements:
+        return []
+    programs = source.get_many(RewardProgram, {d.program_id for d in disbursements})
+    assessments = source.get_many(ParkAssessment, {d.assessment_id for d in disbursements if d.assessment_id})
+    return park_reward_findings(disbursements, programs, assessments)
+
+
+def programme_report(source: ReportSource, as_of: datetime, settings: Settings) -> Report:
+    """The pilot programme against its targets, year by year: the parks' output value and its green part,
+    emissions against the baselines, coal and clean energy, the parks' assessments and their rewards."""
+    parks = source.find(Park)
+    statistics: dict[str, list[ParkStatistics]] = defaultdict(list)
+    for s in source.find(ParkStatistics):
+        statistics[s.park_id].append(s)
+    programme_targets = {t.target_year: t for t in source.find(ProgrammeTargets)}
+    years = target_years(source)
+    programs = {p.program_id: p for p in source.find(RewardProgram)}
+    park_rewards = [d for d in source.find(RewardDisbursement) if d.park_id is not None]
+    by_year: dict[int, list[ParkYear]] = defaultdict(list)
+    for park in parks:
+        for line in park_years(source, park, years, statistics=statistics[park.park_id]):
+            by_year[line.year].append(line)
+    sections = []
+    for year in years:
+        rewarded = [d for d in park_rewards if d.program_id in programs and programs[d.program_id].target_year == year]
+        sections.append(programme_year(year, programme_targets.get(year), by_year[year], rewarded, as_of))
+    table = []
+    for year in years:
+        for line in by_year[year]:
+            row = line.as_json(as_of)
+            figures = row["figures"] or {}
+            table.append({
+                "target_year": year,
+                "park_id": line.park.park_id,
+                "name": line.park.name,
+                "statistics_complete": line.complete,
+                "output_value": figures.get("output_value"),
+                "green_output_value": figures.get("green_output_value"),
+                "total_emissions": figures.get("total_emissions"),
+                "intensity_reduction_percent": figures.get("intensity_reduction_percent"),
+                "target_intensity_reduction_percent": (row["targets"] or {}).get("intensity_reduction_percent"),
+                "targets_missed": ";".join(row["targets_missed"] or []),
+                "status": row["status"],
+                "rewards_paid": row["rewards_paid"],
+            })
+    findings = target_findings([line for year in years for line in by_year[year]], as_of) + _park_reward_findings(source, park_rewards)
+    figures = {"years": sections, "parks": table}
+    header = [
+        "target_year", "park_id", "name", "statistics_complete", "output_value", "green_output_value", "total_emissions",
+        "intensity_reduction_percent", "target_intensity_reduction_percent", "targets_missed", "status", "rewards_paid",
+    ]  # fmt: skip
+    return Report("programme", None, figures, findings, header, table)
 
 
 def _cell(value: Any) -> str:
@@ -483,10 +603,10 @@ def build(kind: str, source: ReportSource, subject: str | None, as_of: datetime,
     :raises InvalidInput: for an unknown kind, a missing subject, or a summary given one.
     :raises UnknownSubject: when the subject does not exist at this tree size.
     """
-    if kind == "summary":
+    if kind in SUBJECTLESS:
         if subject:
-            raise errors.InvalidInput("the summary report takes no subject", field="subject")
-        return summary_report(source, as_of, settings)
+            raise errors.InvalidInput(f"the {kind} report takes no subject", field="subject")
+        return (summary_report if kind == "summary" else programme_report)(source, as_of, settings)
     builders = {"project": project_report, "lender": lender_report, "park": park_report, "reward-program": program_report}
     if kind not in builders:
         raise errors.InvalidInput(f"unknown report {kind!r}; known: {', '.join(KINDS)}", field="kind")

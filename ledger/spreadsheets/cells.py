@@ -28,6 +28,7 @@ from ledger.spreadsheets.columns import (
     INTEGER,
     TEXT,
     TEXT_LIST,
+    INTEGER_LIST,
     TIMESTAMP,
     Column,
     normalize_value,
@@ -270,5 +271,9 @@ def cell_value(column: Column, value: Any) -> Any:
             return [_plain_text(column, value)]
         items = [_text(piece) for piece in LIST_SEPARATORS.split(value)]
         return [_word(column, item) for item in items if item]
+    if column.kind == INTEGER_LIST:
+        if not isinstance(value, str):
+            return [_integer(value)]
+        return [_integer(piece) for piece in LIST_SEPARATORS.split(value) if piece.strip(_SPACES)]
     assert column.kind == TEXT
     return _plain_text(column, value)

@@ -27,6 +27,7 @@ BOOLEAN = "boolean"
 TIMESTAMP = "timestamp"
 BYTES = "bytes"
 TEXT_LIST = "text-list"
+INTEGER_LIST = "integer-list"
 
 #: Types a sheet cannot carry: written by a server command, or whose payload nests another payload.
 NOT_IMPORTED: Mapping[str, str] = {
@@ -184,6 +185,8 @@ def _column(name: str, field: fields.Field, type_name: str) -> Column:
         return Column(kind=BOOLEAN, **common)
     if isinstance(field, fields.Integer):
         return Column(kind=INTEGER, **common)
+    if isinstance(field, fields.List) and isinstance(field.inner, fields.Integer):
+        return Column(kind=INTEGER_LIST, **common)
     if isinstance(field, fields.List) and isinstance(field.inner, fields.String):
         return Column(kind=TEXT_LIST, choices=_choices(field.inner), value_aliases=VALUE_ALIASES.get(name), **common)
     if isinstance(field, fields.String):

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from ledger.crypto.canonical import parse_timestamp
 from ledger.spreadsheets.cells import sheet_timestamp
-from ledger.spreadsheets.columns import DECIMAL, TEXT_LIST, TIMESTAMP, Column, columns_of
+from ledger.spreadsheets.columns import DECIMAL, INTEGER_LIST, TEXT_LIST, TIMESTAMP, Column, columns_of
 
 
 def header(type_name: str, *, field_names: bool = False) -> list[str]:
@@ -31,7 +31,7 @@ def _cell(column: Column, value: Any) -> Any:
         moment = parse_timestamp(value, field=column.field)
         # A date cell where the import signs it back as the same text; the text itself otherwise.
         return moment if sheet_timestamp(moment) == value and moment.microsecond % 1000 == 0 else value
-    if column.kind == TEXT_LIST and isinstance(value, list):
+    if column.kind in (TEXT_LIST, INTEGER_LIST) and isinstance(value, list):
         return ";".join(str(item) for item in value)
     return value
 

@@ -35,6 +35,8 @@ def _only(*allowed: str, denied: int = 403) -> dict[str, int]:
 
 ANY_TOKEN = _only(*EVERY_TOKEN)
 PUBLIC = dict.fromkeys(PRINCIPALS, 200)
+#: A detail route the programme built below holds nothing for: 404 to every token holder.
+NOT_FOUND_TO_ANY_TOKEN = {p: 404 for p in EVERY_TOKEN} | {"anonymous": 401}
 
 #: (method, path, endpoint, expected status by principal); the paths use the programme built below.
 MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
@@ -65,6 +67,12 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("GET", "/v1/verifications", "programme.verifications-list", _only("verifier", "other verifier")),
     ("GET", "/v1/verifications?project_id=p1", "programme.verifications-list", _only("verifier", "other verifier", "park operator")),
     ("GET", "/v1/verifications/v1", "programme.verifications-detail", _only("verifier", "park operator")),
+    ("GET", "/v1/programme-targets", "programme.programme-targets-list", ANY_TOKEN),
+    ("GET", "/v1/programme-targets/2025", "programme.programme-targets-detail", NOT_FOUND_TO_ANY_TOKEN),
+    ("GET", "/v1/park-targets", "programme.park-targets-list", ANY_TOKEN),
+    ("GET", "/v1/park-targets/park-1/2025", "programme.park-targets-detail", NOT_FOUND_TO_ANY_TOKEN),
+    ("GET", "/v1/park-assessments", "programme.park-assessments-list", ANY_TOKEN),
+    ("GET", "/v1/park-assessments/park-1/2025", "programme.park-assessments-detail", NOT_FOUND_TO_ANY_TOKEN),
     ("GET", "/v1/reward-programs", "programme.reward-programs-list", ANY_TOKEN),
     ("GET", "/v1/reward-programs/rp-2025", "programme.reward-programs-detail", ANY_TOKEN),
     ("GET", "/v1/reward-disbursements", "programme.reward-disbursements-list", ANY_TOKEN),
@@ -74,6 +82,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("GET", "/v1/credit-blocks/next-serial", "programme.NextSerial", ANY_TOKEN),
     ("GET", "/v1/accounts/bank-a/holdings", "programme.Holdings", ANY_TOKEN),
     ("GET", "/v1/reports/summary", "reports.Summary", ANY_TOKEN),
+    ("GET", "/v1/reports/programme", "reports.Programme", ANY_TOKEN),
     ("GET", "/v1/reports/projects/p1", "reports.project-report", _only("park operator")),
     ("GET", "/v1/reports/lenders/bank-a", "reports.lender-report", _only("lender")),
     ("GET", "/v1/reports/parks/tianfu-hq", "reports.park-report", ANY_TOKEN),

@@ -115,7 +115,7 @@ def test_a_wrong_check_character_is_explained(app, client, operator_key_file, tm
 @pytest.mark.parametrize(
     ("roles", "said"),
     [
-        (["bank"], "--role: 'bank' is not a role; the roles are admin, auditor, department, lender, park_operator, verifier"),
+        (["bank"], "--role: 'bank' is not a role; the roles are admin, assessor, auditor, department, lender, park_operator, verifier"),
         (["park-operator"], "--role: 'park-operator' is not a role; did you mean park_operator?"),
         (["lender", "lender"], "--role: lender given more than once"),
         ([], "--role: give at least one role"),
