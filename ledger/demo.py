@@ -13,18 +13,19 @@ import itertools
 import json
 import os
 import random
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import errors
 from ledger.client import make_envelope
 from ledger.config import Config
-from ledger.crypto.canonical import b64encode
+from ledger.crypto.canonical import b64encode, parse_timestamp
 from ledger.crypto.signing import (
     private_key_from_seed,
     raw_public_key,
@@ -32,6 +33,8 @@ from ledger.crypto.signing import (
     write_private_key_file,
 )
 from ledger.domain import roles
+from ledger.domain.assessment import covers_year, judge
+from ledger.domain.entities import Park, ParkStatistics, ParkTargets
 from ledger.domain.identifiers import USCC_ALPHABET, uscc_check_character
 from ledger.services import reads
 from ledger.services.entries import submit_entries
@@ -83,6 +86,22 @@ LENDERS = (
 )
 VERIFIERS = (("scmrv", "Sichuan Carbon MRV Centre (illustrative)"), ("westchina-verify", "West China Emission Verification Co. (illustrative)"))
 AUDITOR = ("provincial-audit", "Sichuan Provincial Audit Office (illustrative)")
+#: Members of the province's climate-change expert library, who judge the parks' target years.
+ASSESSORS = (
+    ("expert-zhang", "Zhang Wei, Sichuan Climate Change Expert Library (illustrative)"),
+    ("expert-li", "Li Na, Sichuan Climate Change Expert Library (illustrative)"),
+)
+#: The seed's goals for 2025: about 500 bn yuan of output value, 200 bn of it from green low-carbon industry.
+TARGET_YEAR = 2025
+PROGRAMME_TARGETS = (Decimal("500000000000.00"), Decimal("200000000000.00"))
+#: When the province set the pilot's targets (illustrative: the programme's own documents date them).
+TARGETS_DECIDED_AT = "2022-06-30T00:00:00Z"
+#: Heavy-industry parks given a coal cap they overshoot in 2025: the assessments find them not successful.
+COAL_CAPPED = ("qingbaijiang-materials", "panzhihua-vanadium")
+#: A park whose operator had reported only the first half of 2025: it cannot be judged for the year.
+HALF_YEAR_PARK = "luzhou-food"
+PARK_SUCCESS_PROGRAM = "nzc-park-success-2025"
+PARK_AWARD = Decimal("5000000.00")
 PROJECT_KINDS = (
     ("Rooftop solar and storage", "3.2.1"),
     ("Waste heat recovery", "1.1.2"),
@@ -128,6 +147,9 @@ class DemoEntry:
     signer: str
     entry_type: str
     payload: dict[str, Any]
+    #: Payload fields that name earlier entries by log index: field -> the demo numbers of those
+    #: entries, whose indices only the log knows (``load_demo`` fills them in).
+    refers: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class DemoProgramme:
@@ -145,11 +167,23 @@ class DemoProgramme:
         rows += [(pid, name, "510100", (roles.LENDER,)) for pid, name in LENDERS]
         rows += [(pid, name, "510100", (roles.VERIFIER,)) for pid, name in VERIFIERS]
         rows += [(AUDITOR[0], AUDITOR[1], "510000", (roles.AUDITOR,))]
+        rows += [(pid, name, "510000", (roles.ASSESSOR,)) for pid, name in ASSESSORS]
         rows += [(f"op-{p.park_id}", f"{p.name} Management Committee", p.region, (roles.PARK_OPERATOR,)) for p in PARKS]
         return rows
 
     def entries(self) -> Iterator[DemoEntry]:
+        """The entries in log order, each numbered by its position (the demo's nonces use the number)."""
+        self._yielded = 0  # while _entries runs: the number the entry it yields next will have
+        for entry in self._entries():
+            yield entry
+            self._yielded += 1
+
+    def _entries(self) -> Iterator[DemoEntry]:
         rnd = self.random
+        # The figures added with the targets (green industry, coal, clean energy) come from a stream of
+        # their own, so every figure the demo had before stays as it was.
+        extra = random.Random(f"{SEED}/targets")
+        statistics: dict[str, list[tuple[int, ParkStatistics]]] = defaultdict(list)
         for party_id, legal_name, region, party_roles in self.parties():
             yield DemoEntry("operator", "party.registered", {
                 "party": party_id,
@@ -182,15 +216,24 @@ class DemoProgramme:
                     continue  # a gap the reconciliation reports flag as statistics-missing
                 growth = Decimal(1) + Decimal(rnd.randrange(6, 14)) / 100 * offset
                 cut = Decimal(1) - Decimal(rnd.randrange(3, 9)) / 100 * offset
-                yield DemoEntry(f"op-{park.park_id}", "park.statistics.reported", {
+                half = park.park_id == HALF_YEAR_PARK and year == TARGET_YEAR
+                part = Decimal("0.5") if half else Decimal(1)
+                energy = Decimal(_tonnes(emissions * cut / Decimal("2.6") * part))
+                figures = {
                     "park": park.park_id,
                     "period_start": _year(year),
-                    "period_end": _year(year + 1),
-                    "output_value": _money(output * growth),
+                    "period_end": f"{year}-07-01T00:00:00Z" if half else _year(year + 1),
+                    "output_value": _money(output * growth * part),
                     "currency": "CNY",
-                    "energy_use_tce": _tonnes(emissions * cut / Decimal("2.6")),
-                    "total_emissions": _tonnes(emissions * cut),
-                })
+                    "energy_use_tce": _tonnes(energy),
+                    "total_emissions": _tonnes(emissions * cut * part),
+                    # Illustrative: green industry's share of output grows, coal gives way to clean energy.
+                    "green_output_value": _money(output * growth * part * Decimal(extra.randrange(30, 42) + 3 * offset) / 100),
+                    "coal_consumption_tce": _tonnes(energy * Decimal(extra.randrange(40, 56) - 4 * offset) / 100),
+                    "clean_energy_tce": _tonnes(energy * Decimal(extra.randrange(24, 38) + 4 * offset) / 100),
+                }
+                statistics[park.park_id].append((self._yielded, _statistics_entity(figures)))
+                yield DemoEntry(f"op-{park.park_id}", "park.statistics.reported", figures)
         projects = []
         for number in range(self.projects):
             park = PARKS[number % len(PARKS)]
@@ -302,6 +345,7 @@ class DemoProgramme:
                 "currency": "CNY",
                 "verifications": [verification_id],
             })
+        yield from self._targets_and_assessments(baselines, statistics, extra)
         serial = 1
         for verification_id, _, park, reduction, _ in verifications:
             if rnd.random() < 0.5:
@@ -322,6 +366,105 @@ class DemoProgramme:
                         "serial_end": start + quantity // 4,
                         "beneficiary": f"{buyer} green loan book {park.city} (illustrative)",
                     })
+
+
+    def _targets_and_assessments(
+        self, baselines: Mapping[str, tuple[Decimal, Decimal]], statistics: Mapping[str, list[tuple[int, ParkStatistics]]], extra: random.Random
+    ) -> Iterator[DemoEntry]:
+        """The seed's 2025 targets, each park's, the expert library's assessments of 2025 and the
+        rewards for the parks found successful (illustrative figures, as all the demo's)."""
+        department = DEPARTMENT[0]
+        output_target, green_target = PROGRAMME_TARGETS
+        yield DemoEntry(department, "programme.targets.set", {
+            "target_year": TARGET_YEAR,
+            "output_value": _money(output_target),
+            "green_output_value": _money(green_target),
+            "currency": "CNY",
+            "decided_at": TARGETS_DECIDED_AT,
+        })
+        successful = []
+        for number, park in enumerate(PARKS):
+            emissions, output = baselines[park.park_id]
+            entity = Park(park.park_id, park.name, park.city, park.zone, park.industries, f"op-{park.park_id}", 2020, Decimal(_tonnes(emissions)),
+                          Decimal(_money(output)), "CNY", 0, 0)  # fmt: skip
+            inside = [(n, s) for n, s in statistics[park.park_id] if s.period_start.year == TARGET_YEAR]
+            targets = {
+                "park": park.park_id,
+                "target_year": TARGET_YEAR,
+                "intensity_reduction_percent": f"{Decimal(extra.randrange(15, 21)):.2f}",
+                "emissions_cap": None,
+                "coal_cap_tce": None,
+                "min_clean_energy_share_percent": f"{Decimal(extra.randrange(25, 35)):.2f}" if number % 3 == 0 else None,
+                "decided_at": TARGETS_DECIDED_AT,
+            }
+            if number % 4 == 1:
+                targets["emissions_cap"] = _tonnes(emissions)  # no more than in the baseline year
+            coal = sum((s.coal_consumption_tce or Decimal(0) for _, s in inside), Decimal(0))
+            if park.park_id in COAL_CAPPED:
+                targets["coal_cap_tce"] = _tonnes(coal * Decimal("0.9"))
+            yield DemoEntry(department, "park.targets.set", {k: v for k, v in targets.items() if v is not None})
+            if not covers_year([s for _, s in inside], TARGET_YEAR):
+                continue  # half a year reported: the expert library cannot judge it
+            judgement = judge(entity, [s for _, s in inside], _targets_entity(targets))
+            assessor = ASSESSORS[number % len(ASSESSORS)][0]
+            assessment = f"{park.park_id}/{TARGET_YEAR}"
+            if not judgement.missed:
+                successful.append((park.park_id, assessment))
+            yield DemoEntry(
+                assessor,
+                "park.assessed",
+                {
+                    "assessment": assessment,
+                    "park": park.park_id,
+                    "target_year": TARGET_YEAR,
+                    "statistics": [],
+                    "outcome": judgement.outcome,
+                    **{name: None if value is None else str(value) for name, value in judgement.figures.as_dict().items()},
+                    "report_sha256": b64encode(hashlib.sha256(f"{SEED}/assessment/{assessment}".encode()).digest()),
+                },
+                refers={"statistics": tuple(n for n, _ in inside)},
+            )
+        yield DemoEntry(department, "reward.program.created", {
+            "program": PARK_SUCCESS_PROGRAM,
+            "name": "Rewards for the successful pilot parks, 2025",
+            "budget": _money(PARK_AWARD * 12),
+            "currency": "CNY",
+            "kind": "park-success",
+            "target_year": TARGET_YEAR,
+            "award_per_park": _money(PARK_AWARD),
+        })
+        for park_id, assessment in successful[:12]:  # the budget pays twelve; the rest wait for the next fund
+            yield DemoEntry(department, "reward.disbursed", {
+                "disbursement": f"{PARK_SUCCESS_PROGRAM}/{park_id}",
+                "program": PARK_SUCCESS_PROGRAM,
+                "park": park_id,
+                "assessment": assessment,
+                "amount": _money(PARK_AWARD),
+                "currency": "CNY",
+            })
+
+
+def _statistics_entity(p: Mapping[str, Any]) -> ParkStatistics:
+    """A statistics payload as the projection the rules keep, to judge the demo's own assessments."""
+    def optional(name: str) -> Decimal | None:
+        return Decimal(p[name]) if p.get(name) is not None else None
+
+    return ParkStatistics(
+        f"{p['park']}/{p['period_start']}", p["park"], parse_timestamp(p["period_start"], field=""), parse_timestamp(p["period_end"], field=""),
+        Decimal(p["output_value"]), p["currency"], Decimal(p["energy_use_tce"]), Decimal(p["total_emissions"]), 0, 0,
+        optional("green_output_value"), optional("coal_consumption_tce"), optional("clean_energy_tce"),
+    )  # fmt: skip
+
+
+def _targets_entity(p: Mapping[str, Any]) -> ParkTargets:
+    def optional(name: str) -> Decimal | None:
+        return Decimal(p[name]) if p.get(name) is not None else None
+
+    return ParkTargets(
+        f"{p['park']}/{p['target_year']}", p["park"], p["target_year"], Decimal(p["intensity_reduction_percent"]),
+        optional("emissions_cap"), optional("coal_cap_tce"), optional("min_clean_energy_share_percent"),
+        parse_timestamp(p["decided_at"], field=""), 0, 0,
+    )  # fmt: skip
 
 
 def _nonce(number: int) -> str:
@@ -360,14 +503,24 @@ def load_demo(
         return operator if party == operator_id else demo_key(party)
 
     created = total = 0
+    signers: dict[int, str] = {}  # demo number -> signer, for the entries later ones refer to
     entries = enumerate(DemoProgramme(projects=projects, loans=loans, tranches=tranches).entries())
     while chunk := list(itertools.islice(entries, CHUNK)):
         # Entries are signed when they are sent (the server refuses old signatures), so a re-run skips
         # what the log already holds rather than sending it again.
         named = [(entry.signer, _nonce(number)) for number, entry in chunk]
-        present = reads.recorded_nonces(runtime, named)
-        now = runtime.clock.now()
-        batch = [_signed(entry, number, keys, now) for (number, entry), key in zip(chunk, named) if key not in present]
+        present = reads.recorded_indices(runtime, named)
+        batch: list[dict[str, Any]] = []
+        for (number, entry), key in zip(chunk, named):
+            signers[number] = entry.signer
+            if key in present:
+                continue
+            if entry.refers:  # the entries it names must be in the log first, for their indices
+                if batch:
+                    created += submit_entries(runtime, batch, batch=True).created
+                    batch = []
+                entry = _with_indices(runtime, entry, signers)
+            batch.append(_signed(entry, number, keys, runtime.clock.now()))
         if batch:
             created += submit_entries(runtime, batch, batch=True).created
         total += len(chunk)
@@ -376,6 +529,16 @@ def load_demo(
     write_demo_keys(config)
     state = "loaded" if created else "already present"
     return f"{total} entries {state}: {len(PARKS)} parks, {projects} projects, up to {loans} loans"
+
+
+def _with_indices(runtime: LedgerRuntime, entry: DemoEntry, signers: Mapping[int, str]) -> DemoEntry:
+    """``entry`` with the log indices of the entries its ``refers`` name filled into its payload."""
+    wanted = {number: (signers[number], _nonce(number)) for numbers in entry.refers.values() for number in numbers}
+    found = reads.recorded_indices(runtime, wanted.values())
+    payload = dict(entry.payload)
+    for name, numbers in entry.refers.items():
+        payload[name] = [found[wanted[number]] for number in numbers]
+    return DemoEntry(entry.signer, entry.entry_type, payload)
 
 
 def demo_keys_dir(config: Config) -> Path:

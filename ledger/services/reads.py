@@ -58,10 +58,10 @@ class InclusionProof:
     audit_path: list[bytes]
 
 
-def recorded_nonces(runtime: LedgerRuntime, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Those (signer, nonce) pairs of ``keys`` that name an entry already in the log."""
+def recorded_indices(runtime: LedgerRuntime, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The log index of each (signer, nonce) pair of ``keys`` that names an entry already in the log."""
     with runtime.uow_factory() as uow:
-        return set(uow.log.find_by_nonce(keys))
+        return {key: entry.index for key, entry in uow.log.find_by_nonce(keys).items()}
 
 
 def prove_inclusion(runtime: LedgerRuntime, index: int, tree_size: int) -> InclusionProof:

@@ -205,8 +205,15 @@ def test_a_clean_export_of_the_demo_verifies_and_its_reports_recompute(app, data
     verified = _verify(_bundle(app))
     client = app.test_client()
     assert verified.tree_size == client.get("/v1/log").get_json()["tree_size"]
-    for url in ("/v1/reports/summary", "/v1/reports/lenders/icbc-sichuan", "/v1/reports/parks/tianfu-hq", "/v1/reports/reward-programs/nzc-rewards-2025"):
+    urls = (
+        "/v1/reports/summary", "/v1/reports/programme", "/v1/reports/lenders/icbc-sichuan", "/v1/reports/parks/tianfu-hq",
+        "/v1/reports/parks/luzhou-food", "/v1/reports/parks/panzhihua-vanadium",
+        "/v1/reports/reward-programs/nzc-rewards-2025", "/v1/reports/reward-programs/nzc-park-success-2025",
+    )  # fmt: skip
+    for url in urls:
         check_report(client.get(url).get_json(), verified, VERIFIER_KEY)  # raises unless byte-equal
+    programme = client.get("/v1/reports/programme").get_json()["report"]["figures"]["years"]
+    assert [year["target_year"] for year in programme] == [2025] and programme[0]["status"]["assessed-successful"] >= 10
 
 
 def test_the_verifier_remembers_only_the_entries_the_log_corrects(app, prog):
