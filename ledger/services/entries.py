@@ -166,6 +166,16 @@ def _signature_pool() -> ThreadPoolExecutor:
         return _SIGNATURE_POOL
 
 
+def _forget_signature_pool() -> None:
+    """In a forked child: the parent's pool threads did not come along (`serve --demo` loads the demo in
+    gunicorn's master, which may have made one), so a pool inherited would take work and never do it."""
+    global _SIGNATURE_POOL, _POOL_LOCK
+    _SIGNATURE_POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_signature_pool)
+
+
 def _first_signature_problem(items: Sequence[tuple[_Prepared, bytes]]) -> errors.LedgerError | None:
     for p, public_key in items:
         try:
