@@ -49,10 +49,10 @@ def demo_server() -> Iterator[DemoServer]:
 
 
 def test_the_readme_has_a_walkthrough_for_every_role() -> None:
-    assert set(WALKTHROUGHS) >= {"lender", "department", "park-operator", "verifier", "auditor"}, sorted(WALKTHROUGHS)
+    assert set(WALKTHROUGHS) >= {"lender", "department", "park-operator", "verifier", "assessor", "auditor"}, sorted(WALKTHROUGHS)
 
 
-@pytest.mark.parametrize("role", ["park-operator", "lender", "verifier", "department", "auditor"])  # README order: each builds on the last
+@pytest.mark.parametrize("role", ["park-operator", "lender", "verifier", "department", "assessor", "auditor"])  # README order: each builds on the last
 def test_a_walkthrough_runs_as_written(demo_server: DemoServer, tmp_path: Path, role: str) -> None:
     if role not in WALKTHROUGHS:
         pytest.fail(f"README.md has no walkthrough for {role}")
