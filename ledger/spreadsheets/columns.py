@@ -96,6 +96,22 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "roles": ("角色",),
     "public_key": ("公钥",),
     "key_id": ("密钥编号",),
+    "green_output_value": ("绿色低碳产业产值", "绿色产业产值"),
+    "coal_consumption_tce": ("煤炭消费量", "煤炭消费量(吨标准煤)", "耗煤量"),
+    "clean_energy_tce": ("清洁能源消费量", "清洁能源消费量(吨标准煤)"),
+    "target_year": ("目标年份", "目标年"),
+    "decided_at": ("决定日期", "印发日期"),
+    "intensity_reduction_percent": ("强度下降率", "碳排放强度下降率(%)"),
+    "emissions_cap": ("排放总量上限",),
+    "coal_cap_tce": ("煤炭消费上限",),
+    "min_clean_energy_share_percent": ("清洁能源占比下限", "清洁能源占比下限(%)"),
+    "kind": ("类型", "奖励类型"),
+    "award_per_park": ("每园区奖励",),
+    "assessment": ("评估编号",),
+    "statistics": ("统计条目",),
+    "outcome": ("结论", "评估结论"),
+    "intensity": ("碳排放强度",),
+    "clean_energy_share_percent": ("清洁能源占比", "清洁能源占比(%)"),
 }
 
 #: Aliases that mean a different field for one type than ALIASES says.
