@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -41,17 +42,26 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
-    """A fresh browser context, signed in as nobody, whose every request must go to the test server."""
-    context = browser.new_context(base_url=demo_url, viewport={"width": 1400, "height": 900})
+@contextlib.contextmanager
+def browsing(browser: Any, demo_url: str, *, locale: str = "en-GB", width: int = 1400) -> Iterator[Any]:
+    """A fresh browser context (its Accept-Language from ``locale``), signed in as nobody, whose every
+    request must go to the test server."""
+    context = browser.new_context(base_url=demo_url, viewport={"width": width, "height": 900}, locale=locale)
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(demo_url) else outside.append(request.url))
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not outside, f"the page fetched from outside the machine: {outside}"
+
+
+@pytest.fixture
+def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
+    with browsing(browser, demo_url) as page:
+        yield page
 
 
 def sign_in(page: Any, token: str, start: str = "/ui/") -> None:
@@ -79,9 +89,9 @@ def test_the_dashboard_shows_the_17_parks_with_charts(page: Any, screenshots: Pa
     page.goto("/ui/")
     rows = page.locator("table[data-testid=parks] tbody tr")
     assert rows.count() == 17
-    assert page.get_by_test_id("park-count").inner_text() == "17"
+    assert page.get_by_test_id("park-count-figure").inner_text() == "17"
     assert page.locator("[data-testid=financing-chart] svg").is_visible()
-    assert page.locator("[data-testid=intensity-chart] svg").is_visible()
+    assert page.locator("[data-testid=intensity-chart] [data-testid=panel] svg").count() == 17
     summary = api(page, "/v1/reports/summary")["report"]["figures"]["parks"]
     shown = [row.get_attribute("data-park") for row in rows.all()]
     assert shown == [p["park_id"] for p in summary]
@@ -108,7 +118,7 @@ def test_clicking_a_park_shows_its_chart_and_the_apis_figures(page: Any, screens
     # A figure links to the signed entries behind it.
     page.locator("[data-testid=totals] td[data-key=loan_principal] a.fig").click()
     page.wait_for_url("**/ui/log/**")
-    types = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()}
+    types = {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=entry-type]").all()}
     assert types == {"loan.registered"}
 
 
@@ -129,7 +139,9 @@ def test_project_lender_and_programme_pages_show_the_apis_figures(page: Any, scr
 
     page.goto("/ui/reward-programs/nzc-rewards-2025")
     figures = api(page, "/v1/reports/reward-programs/nzc-rewards-2025")["report"]["figures"]
-    assert page.locator("[data-testid=totals] .fig").nth(2).get_attribute("data-value") == figures["disbursed"]
+    assert page.locator("[data-testid=totals] td[data-key=disbursed] .fig").get_attribute("data-value") == figures["disbursed"]
+    programme = api(page, "/v1/reward-programs/nzc-rewards-2025")
+    assert page.locator("[data-testid=cap] .fig").get_attribute("data-value") == programme["cap_per_project"]
     csv = page.request.get(page.get_by_test_id("csv").get_attribute("href"))
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     page.screenshot(path=str(screenshots / "programme.png"), full_page=True)
@@ -145,7 +157,7 @@ def test_the_explorer_lists_newest_first_and_filters(page: Any, screenshots: Pat
     page.wait_for_url("**type=reduction.verified**")
     indices = [int(r.get_attribute("data-index")) for r in page.locator("[data-testid=entries] tbody tr").all()]
     assert indices and indices == sorted(indices, reverse=True)
-    assert {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()} == {"reduction.verified"}
+    assert {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=entry-type]").all()} == {"reduction.verified"}
     page.screenshot(path=str(screenshots / "log.png"), full_page=True)
 
 
@@ -228,7 +240,7 @@ def test_a_lenders_token_does_not_see_another_lenders_loans(visitor: Any, demo_a
     page.screenshot(path=str(screenshots / "other-lender-forbidden.png"))
 
     page.goto("/ui/log/?type=loan.registered&signer=ccb-sichuan")
-    signers = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(4)").all()}
+    signers = {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=signer]").all()}
     assert signers == {"icbc-sichuan"}
     assert page.request.get("/v1/loans?lender=ccb-sichuan").json().get("items", []) == []
 
