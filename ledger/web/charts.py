@@ -78,7 +78,7 @@ class Chart:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     note: str | None = None
-    #: The SVG's own width: the page draws it between 0.85 and 1.35 times that (a narrower screen
+    #: The SVG's own width: the page draws it between 0.85 and 1.2 times that (a narrower screen
     #: scrolls the chart sideways rather than shrink its labels below about 11 px).
     width: int = 480
 
@@ -183,12 +183,15 @@ LABEL_LINE = 150.0
 
 def label_lines(label: str) -> list[str]:
     """A label on one line, or two: split at the space (or before the full-width bracket) nearest the
-    middle, so the label column stays narrow enough to leave the bars room."""
+    middle, so the label column stays narrow enough to leave the bars room. An identifier (no space)
+    is never broken."""
     if text_width(label) <= LABEL_LINE:
         return [label]
     cuts = [i for i, ch in enumerate(label) if ch == " " or ch == "（"]
+    if not cuts and any(unicodedata.east_asian_width(ch) in "WF" for ch in label):
+        cuts = list(range(1, len(label)))  # Chinese breaks between any two characters
     if not cuts:
-        cuts = list(range(1, len(label)))
+        return [label]
     middle = text_width(label) / 2
     cut = min(cuts, key=lambda i: abs(text_width(label[:i]) - middle))
     first, second = label[:cut].rstrip(), label[cut:].lstrip()
@@ -325,7 +328,7 @@ def horizontal_bars(
         # The axis ends exactly at ``top``, labelled there even where that is no round step.
         ticks = [t for t in nice_ticks(Decimal(0), top) if t < top] + [top]
     else:
-        ticks = nice_ticks(Decimal(0), highest * Decimal("1.06"), most=5)  # room for the value printed past the longest bar
+        ticks = nice_ticks(Decimal(0), highest, most=5)  # the value printed past the longest bar goes in the right margin
     height = 56 + len(labels) * max(len(series) * 17 + 12, 36)
     width = HORIZONTAL_WIDTH
     chart = _HorizontalBar(**_config(

@@ -90,6 +90,7 @@ def test_the_old_dashboards_ticks_would_fail_the_check() -> None:
 def test_a_long_label_is_set_on_two_lines_at_a_space_or_a_bracket() -> None:
     assert charts.label_lines("天府总部商务区") == ["天府总部商务区"]
     assert charts.label_lines("Chengdu Unicorn Island") == ["Chengdu Unicorn", "Island"]
+    assert charts.label_lines("nanchong-logistics/p0015") == ["nanchong-logistics/p0015"]  # an id stays whole
     first, second = charts.label_lines("Qingbaijiang Advanced Materials Park (illustrative)")
     assert f"{first} {second}" == "Qingbaijiang Advanced Materials Park (illustrative)"
     assert charts.label_lines("德阳清洁能源装备产业园（示例）") == ["德阳清洁能源装备产业园", "（示例）"]

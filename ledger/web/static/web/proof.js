@@ -237,7 +237,16 @@ async function checkHistory(box) {
   rows.replaceChildren();
   for (const c of kept.slice().reverse()) {
     const tr = document.createElement("tr");
-    const cells = [String(c.size), c.root, c.seen, t("checking…")].map((t) => { const td = document.createElement("td"); td.textContent = t; return td; });
+    const cells = [String(c.size), c.root, c.seen, t("checking…")].map((text, i) => {
+      const td = document.createElement("td");
+      if (i === 1) {  // the root: a hash, which wraps on a narrow screen
+        const code = document.createElement("code");
+        code.className = "hash";
+        code.textContent = text;
+        td.append(code);
+      } else td.textContent = text;
+      return td;
+    });
     tr.append(...cells);
     rows.append(tr);
     const mark = document.createElement("span");
