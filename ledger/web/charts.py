@@ -360,16 +360,22 @@ def vertical_bars(
     links: Sequence[str | None],
     series: Sequence[tuple[Series, Sequence[str | None]]],
     scale: Decimal = Decimal(1),
+    print_places: int = 0,
     note: str | None = None,
 ) -> Chart:
-    """Groups of bars with their label centred under them (a few groups: periods, vintages, lenders)."""
+    """Groups of bars with their label centred under them (a few groups: periods, vintages, lenders);
+    a bar of zero, which draws nothing, says 0 (the others' figures are in the table beneath)."""
     values = [[_scaled(v, scale) for v in figures] for _, figures in series]
     highest = max((v for column in values for v in column if v is not None), default=Decimal(0))
     ticks = nice_ticks(Decimal(0), highest)
-    chart = pygal.Bar(**_config(ticks, [s for s, _ in series], width=SMALL_WIDTH, height=320, margin_bottom=8))
+    chart = pygal.Bar(**_config(
+        ticks, [s for s, _ in series], width=SMALL_WIDTH, height=320, margin_bottom=8, print_values=True,
+        print_values_position="top", print_zeroes=True,
+    ))
     chart.x_labels = list(labels)
-    for (s, _), scaled in zip(series, values):
-        chart.add(s.name, [_point(v, link) for v, link in zip(scaled, links)])
+    for (s, figures), scaled in zip(series, values):
+        printed = [text if v == 0 else "" for v, text in zip(scaled, _exact_printer(figures, scale, print_places))]
+        chart.add(s.name, [_point(v, link, shown) for v, link, shown in zip(scaled, links, printed)])
     rows = tuple(Row(label, tuple(figures[i] for _, figures in series), links[i]) for i, label in enumerate(labels))
     return Chart(testid, title, unit, table_unit, _svg(chart, title), tuple(s for s, _ in series), label_heading, tuple(s.name for s, _ in series), rows, note, SMALL_WIDTH)
 
@@ -563,6 +569,7 @@ def project_financing(lenders: list[dict[str, Any]], link: Callable[[str], str |
             (Series(_("Outstanding"), VERMILLION), [line["outstanding"] for line in lenders]),
         ],
         scale=MILLION,
+        print_places=1,
     )
 
 

@@ -196,3 +196,19 @@ def test_every_headline_card_has_a_unit(client: Any, language: str) -> None:
     for card in cards:
         unit = re.search(r'<span class="big">.*?<span class="unit">([^<]+)</span></span>', card, re.S)
         assert unit and unit.group(1).strip(), card
+
+
+def test_a_bar_of_zero_says_so_in_every_kind_of_bar_chart() -> None:
+    from flask import Flask
+
+    from ledger.web import i18n
+
+    app = Flask("charts-test")
+    i18n.init_babel(app)
+    with app.test_request_context("/"):
+        common = {"testid": "t", "title": "t", "unit": "u", "table_unit": "u", "label_heading": "l", "labels": ["a", "b"], "links": [None, None]}
+        series = [(charts.Series("s", charts.BLUE), ["0.00", "1500000.00"])]
+        for chart in (charts.vertical_bars(**common, series=series), charts.horizontal_bars(**common, series=series)):
+            svg = ET.fromstring(str(chart.svg))
+            printed = [_text(t) for g in _groups(svg, "text-overlay") for t in g.iter(f"{SVG}text")]
+            assert "0" in printed, printed
