@@ -324,16 +324,24 @@ def horizontal_bars(
     """
     values = [[_scaled(v, scale) for v in figures] for _, figures in series]
     highest = max((v for column in values for v in column if v is not None), default=Decimal(0))
-    if top is not None and highest <= top:
-        # The axis ends exactly at ``top``, labelled there even where that is no round step.
-        ticks = [t for t in nice_ticks(Decimal(0), top) if t < top] + [top]
-    else:
-        ticks = nice_ticks(Decimal(0), highest, most=5)  # the value printed past the longest bar goes in the right margin
+    margin_left = _label_margin(labels)
+    plot = HORIZONTAL_WIDTH - margin_left - 0.6 * LABEL_SIZE * 3 - 8 - 56  # less the labels' column and the right margin
+    most = 5
+    while True:
+        if top is not None and highest <= top:
+            # The axis ends exactly at ``top``, labelled there even where that is no round step.
+            ticks = [t for t in nice_ticks(Decimal(0), top, most=most) if t < top] + [top]
+        else:
+            ticks = nice_ticks(Decimal(0), highest, most=most)  # the value printed past the longest bar goes in the right margin
+        # As many ticks as their labels fit side by side under the plot, each centred on its tick.
+        widest = max(text_width(i18n.rounded(t, _places(ticks))) for t in ticks) + 8
+        if plot / max(len(ticks) - 1, 1) >= widest or most == 1:
+            break
+        most -= 1
     height = 56 + len(labels) * max(len(series) * 17 + 12, 36)
-    width = HORIZONTAL_WIDTH
     chart = _HorizontalBar(**_config(
-        ticks, [s for s, _ in series], width=width, height=max(height, 160),
-        margin_left=_label_margin(labels), margin_right=56, print_values=True,
+        ticks, [s for s, _ in series], width=HORIZONTAL_WIDTH, height=max(height, 160),
+        margin_left=margin_left, margin_right=56, print_values=True,
         print_values_position="top", print_zeroes=True, spacing=8,
     ))
     # pygal draws the first label at the bottom: hand it the rows reversed so they read top down.
@@ -345,7 +353,7 @@ def horizontal_bars(
     rows = tuple(Row(label, tuple(figures[i] for _, figures in series), links[i]) for i, label in enumerate(labels))
     return Chart(
         testid, title, unit, table_unit, _svg(chart, title, labels), tuple(s for s, _ in series), label_heading,
-        tuple(s.name for s, _ in series), rows, note, width,
+        tuple(s.name for s, _ in series), rows, note, HORIZONTAL_WIDTH,
     )
 
 
