@@ -75,6 +75,7 @@ PROBLEMS: dict[str, LazyString] = {
     "too-many-requests": _l("Too many requests"),
     "service-unavailable": _l("Service temporarily unavailable"),
     "verification-failed": _l("Verification failed"),
+    "unreadable-spreadsheet": _l("Unreadable spreadsheet"),
     # The rules' own slugs (``RuleViolation(..., rule=...)`` in ledger/domain).
     "bad-rotation-signature": _l("Key rotation signature does not verify"),
     "correction-changes-identity": _l("A correction may not change the identifier"),

@@ -6,6 +6,8 @@ These tests fail when a new entry type, rule or reconciliation exception arrives
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -56,7 +58,17 @@ def test_every_entry_type_in_the_registry_has_a_name(app: Flask) -> None:
     _in_both_languages(vocabulary.ENTRY_TYPES)
 
 
+def _import_everything() -> None:
+    """Every module of ``ledger``, so each LedgerError subclass is defined whatever ran before."""
+    import ledger
+
+    for found in pkgutil.walk_packages(ledger.__path__, "ledger."):
+        if not found.name.endswith("__main__"):
+            importlib.import_module(found.name)
+
+
 def test_every_problem_code_has_a_name(app: Flask) -> None:
+    _import_everything()
     codes = {errors.LedgerError.code} | {cls.code for cls in _all_subclasses(errors.LedgerError)}
     rules = set()
     for path in (LEDGER / "domain").rglob("*.py"):
