@@ -1,8 +1,9 @@
 """A demo programme loaded through the normal signed path; seeded, so every run sends the same entries.
 
 The 17 parks follow the pilot list where the seed article names them (Tianfu headquarters business
-district, Chengdu unicorn island, Yibin Sanjiang New District east industrial park, Suining Anju
-economic development zone); the others, every company, bank and figure are illustrative.
+district 天府总部商务区, Chengdu unicorn island 成都独角兽岛, Yibin Sanjiang New District east industrial
+park 宜宾三江新区东部产业园, Suining Anju economic development zone 遂宁安居经济开发区); the others, every
+company, bank and figure are illustrative.
 Running it again changes nothing: each entry has a fixed nonce, and those the log holds are not sent again.
 """
 
@@ -51,6 +52,7 @@ DEMO_KEYS = "demo-keys"
 class DemoPark:
     park_id: str
     name: str
+    name_zh: str  # the park's own Chinese name (the pages show it on Chinese pages: ledger/web/vocabulary.py)
     city: str
     zone: str
     industries: tuple[str, ...]
@@ -58,23 +60,23 @@ class DemoPark:
 
 
 PARKS = (
-    DemoPark("tianfu-hq", "Tianfu Headquarters Business District", "Chengdu", "chengdu_plain", ("headquarters economy", "finance", "digital services"), "510100"),
-    DemoPark("unicorn-island", "Chengdu Unicorn Island", "Chengdu", "chengdu_plain", ("software", "new economy", "robots"), "510100"),
-    DemoPark("qingbaijiang-materials", "Qingbaijiang Advanced Materials Park (illustrative)", "Chengdu", "chengdu_plain", ("steel", "new materials"), "510100"),
-    DemoPark("yibin-sanjiang-east", "Yibin Sanjiang New District East Industrial Park", "Yibin", "south_sichuan", ("power batteries", "new energy vehicles"), "511500"),
-    DemoPark("yibin-digital", "Yibin Digital Economy Park (illustrative)", "Yibin", "south_sichuan", ("electronics", "software"), "511500"),
-    DemoPark("suining-anju", "Suining Anju Economic Development Zone", "Suining", "chengdu_plain", ("food processing", "lithium materials"), "510900"),
-    DemoPark("deyang-equipment", "Deyang Clean Energy Equipment Park (illustrative)", "Deyang", "chengdu_plain", ("machinery", "clean energy equipment"), "510600"),
-    DemoPark("deyang-food", "Deyang Green Food Park (illustrative)", "Deyang", "chengdu_plain", ("food processing",), "510600"),
-    DemoPark("mianyang-electronics", "Mianyang Electronics Industry Park (illustrative)", "Mianyang", "chengdu_plain", ("electronics",), "510700"),
-    DemoPark("mianyang-robots", "Mianyang Robot Industry Park (illustrative)", "Mianyang", "chengdu_plain", ("robots", "machinery"), "510700"),
-    DemoPark("leshan-silicon", "Leshan Crystalline Silicon Park (illustrative)", "Leshan", "chengdu_plain", ("photovoltaics", "polysilicon"), "511100"),
-    DemoPark("meishan-lithium", "Meishan Lithium Materials Park (illustrative)", "Meishan", "chengdu_plain", ("lithium materials", "power batteries"), "511400"),
-    DemoPark("zigong-equipment", "Zigong Energy-Saving Equipment Park (illustrative)", "Zigong", "south_sichuan", ("machinery", "environmental equipment"), "510300"),
-    DemoPark("luzhou-food", "Luzhou Food and Liquor Park (illustrative)", "Luzhou", "south_sichuan", ("food processing",), "510500"),
-    DemoPark("nanchong-logistics", "Nanchong Modern Logistics Park (illustrative)", "Nanchong", "northeast_sichuan", ("logistics", "services"), "511300"),
-    DemoPark("nanchong-food", "Nanchong Green Food Park (illustrative)", "Nanchong", "northeast_sichuan", ("food processing",), "511300"),
-    DemoPark("panzhihua-vanadium", "Panzhihua Vanadium-Titanium Park (illustrative)", "Panzhihua", "panxi", ("steel", "vanadium-titanium"), "510400"),
+    DemoPark("tianfu-hq", "Tianfu Headquarters Business District", "天府总部商务区", "Chengdu", "chengdu_plain", ("headquarters economy", "finance", "digital services"), "510100"),
+    DemoPark("unicorn-island", "Chengdu Unicorn Island", "成都独角兽岛", "Chengdu", "chengdu_plain", ("software", "new economy", "robots"), "510100"),
+    DemoPark("qingbaijiang-materials", "Qingbaijiang Advanced Materials Park (illustrative)", "青白江先进材料产业园（示例）", "Chengdu", "chengdu_plain", ("steel", "new materials"), "510100"),
+    DemoPark("yibin-sanjiang-east", "Yibin Sanjiang New District East Industrial Park", "宜宾三江新区东部产业园", "Yibin", "south_sichuan", ("power batteries", "new energy vehicles"), "511500"),
+    DemoPark("yibin-digital", "Yibin Digital Economy Park (illustrative)", "宜宾数字经济产业园（示例）", "Yibin", "south_sichuan", ("electronics", "software"), "511500"),
+    DemoPark("suining-anju", "Suining Anju Economic Development Zone", "遂宁安居经济开发区", "Suining", "chengdu_plain", ("food processing", "lithium materials"), "510900"),
+    DemoPark("deyang-equipment", "Deyang Clean Energy Equipment Park (illustrative)", "德阳清洁能源装备产业园（示例）", "Deyang", "chengdu_plain", ("machinery", "clean energy equipment"), "510600"),
+    DemoPark("deyang-food", "Deyang Green Food Park (illustrative)", "德阳绿色食品产业园（示例）", "Deyang", "chengdu_plain", ("food processing",), "510600"),
+    DemoPark("mianyang-electronics", "Mianyang Electronics Industry Park (illustrative)", "绵阳电子信息产业园（示例）", "Mianyang", "chengdu_plain", ("electronics",), "510700"),
+    DemoPark("mianyang-robots", "Mianyang Robot Industry Park (illustrative)", "绵阳机器人产业园（示例）", "Mianyang", "chengdu_plain", ("robots", "machinery"), "510700"),
+    DemoPark("leshan-silicon", "Leshan Crystalline Silicon Park (illustrative)", "乐山晶硅产业园（示例）", "Leshan", "chengdu_plain", ("photovoltaics", "polysilicon"), "511100"),
+    DemoPark("meishan-lithium", "Meishan Lithium Materials Park (illustrative)", "眉山锂电材料产业园（示例）", "Meishan", "chengdu_plain", ("lithium materials", "power batteries"), "511400"),
+    DemoPark("zigong-equipment", "Zigong Energy-Saving Equipment Park (illustrative)", "自贡节能环保装备产业园（示例）", "Zigong", "south_sichuan", ("machinery", "environmental equipment"), "510300"),
+    DemoPark("luzhou-food", "Luzhou Food and Liquor Park (illustrative)", "泸州食品与白酒产业园（示例）", "Luzhou", "south_sichuan", ("food processing",), "510500"),
+    DemoPark("nanchong-logistics", "Nanchong Modern Logistics Park (illustrative)", "南充现代物流园（示例）", "Nanchong", "northeast_sichuan", ("logistics", "services"), "511300"),
+    DemoPark("nanchong-food", "Nanchong Green Food Park (illustrative)", "南充绿色食品产业园（示例）", "Nanchong", "northeast_sichuan", ("food processing",), "511300"),
+    DemoPark("panzhihua-vanadium", "Panzhihua Vanadium-Titanium Park (illustrative)", "攀枝花钒钛产业园（示例）", "Panzhihua", "panxi", ("steel", "vanadium-titanium"), "510400"),
 )
 
 DEPARTMENT = ("sc-dee", "Sichuan Provincial Department of Ecology and Environment (illustrative)", "510000")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
-
 from werkzeug.exceptions import HTTPException
 
+from ledger.web.i18n import init_babel
 from ledger.web.views import bp, csrf, unrouted_error
 
 
 def register_web(app: Flask, *, csrf_lifetime: int) -> None:
-    """Mount the pages under ``/ui`` (and send ``/`` there), with CSRF tokens on their forms.
+    """Mount the pages under ``/ui`` (and send ``/`` there), with CSRF tokens on their forms and each
+    page in the visitor's language (Flask-Babel: ``ledger.web.i18n``).
 
     :param csrf_lifetime: seconds a form token stays valid (a session's absolute lifetime).
     """
@@ -25,5 +26,6 @@ def register_web(app: Flask, *, csrf_lifetime: int) -> None:
         WTF_CSRF_SSL_STRICT=False,
     )
     csrf.init_app(app)
+    init_babel(app)
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, unrouted_error)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from ledger import errors
 from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import verify_envelope
@@ -58,18 +60,18 @@ def signature_status(runtime: LedgerRuntime, entry: StoredEntry) -> SignatureSta
     try:
         key = reads.get_entity(runtime, PartyKey, entry.key_id)
     except errors.NotFound:
-        return SignatureStatus(False, f"key {entry.key_id} is not registered in the log", None)
+        return SignatureStatus(False, _("key %(key)s is not registered in the log", key=entry.key_id), None)
     if key.party_id != entry.signer:
-        return SignatureStatus(False, f"key {key.key_id} belongs to {key.party_id}, not {entry.signer}", key)
+        return SignatureStatus(False, _("key %(key)s belongs to %(owner)s, not %(signer)s", key=key.key_id, owner=key.party_id, signer=entry.signer), key)
     try:
         verify_envelope(record["envelope"], record["signature"], key.public_key)
     except errors.LedgerError as exc:
-        return SignatureStatus(False, exc.detail, key)
+        return SignatureStatus(False, _("the signature does not verify: %(reason)s", reason=exc.detail), key)
     if not (key.added_index < entry.index or entry.index == key.added_index == 0):
-        return SignatureStatus(False, f"the key was registered at index {key.added_index}, after this entry", key)
+        return SignatureStatus(False, _("the key was registered at index %(index)s, after this entry", index=key.added_index), key)
     if key.revoked_index is not None and key.revoked_index <= entry.index:
-        return SignatureStatus(False, f"the key was revoked at index {key.revoked_index}", key)
-    return SignatureStatus(True, "Ed25519 signature over JCS(envelope) verifies under the signer's key, in force at this index", key)
+        return SignatureStatus(False, _("the key was revoked at index %(index)s", index=key.revoked_index), key)
+    return SignatureStatus(True, _("Ed25519 signature over JCS(envelope) verifies under the signer's key, in force at this index"), key)
 
 
 def proof_view(runtime: LedgerRuntime, entry: StoredEntry) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import request
+from flask_babel import gettext as _
 
 from ledger import errors
 from ledger.api.schemas import MAX_BIGINT
@@ -18,7 +19,7 @@ _LOCAL_LINK = re.compile(r"/ui/[!-~]*")
 def log_index(text: str, name: str) -> int:
     """``text`` as a log index or tree size (0 to 2**63-1), else InvalidInput naming ``name``."""
     if not _DIGITS.fullmatch(text) or int(text) > MAX_BIGINT:
-        raise errors.InvalidInput(f"{name} must be a whole number from 0 to {MAX_BIGINT}", field=name)
+        raise errors.InvalidInput(_("%(name)s must be a whole number from 0 to %(most)s", name=name, most=MAX_BIGINT), field=name)
     return int(text)
 
 
@@ -29,7 +30,7 @@ def optional_index(name: str, *, minimum: int = 0) -> int | None:
         return None
     value = log_index(raw.strip(), name)
     if value < minimum:
-        raise errors.InvalidInput(f"{name} must be at least {minimum}", field=name)
+        raise errors.InvalidInput(_("%(name)s must be at least %(least)s", name=name, least=minimum), field=name)
     return value
 
 

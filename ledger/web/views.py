@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -24,7 +25,7 @@ from ledger.services import reads
 from ledger.services.reports import make_report
 from ledger.services.sessions import end_session, start_session
 from ledger.services.tokens import authenticate
-from ledger.web import apidoc, charts, explorer, params, sources
+from ledger.web import apidoc, charts, explorer, i18n, params, script_messages, sources, vocabulary
 
 #: No url_prefix: the pages live under /ui, and / (which sends a visitor there) belongs to the blueprint too,
 #: so the API's gate leaves all of them to ``_require_sign_in``.
@@ -33,7 +34,7 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 PAGE_SIZE = 50
 MAX_LISTED = 200
 #: Reachable without a principal; every other page sends the visitor to sign in.
-OPEN_ENDPOINTS = frozenset({"web.sign_in", "web.sign_out", "web.static"})
+OPEN_ENDPOINTS = frozenset({"web.sign_in", "web.sign_out", "web.set_language", "web.static"})
 #: Every form the pages post carries Flask-WTF's token (``csrf_token()`` in templates).
 csrf = CSRFProtect()
 
@@ -51,8 +52,18 @@ def _require_sign_in() -> Response | None:
     if request.endpoint in OPEN_ENDPOINTS or auth.current_principal() is not None:
         return None
     session.pop(auth.SESSION_ID, None)  # unknown, ended, idle, or its token revoked: ask for a new one
-    wanted = request.full_path if request.query_string else request.path
-    return redirect(url_for("web.sign_in", next=wanted))
+    return redirect(url_for("web.sign_in", next=_this_page()))
+
+
+@bp.after_request
+def _vary_by_language(response: Response) -> Response:
+    """A page is in the language of the visitor's cookie or Accept-Language: caches must keep them apart."""
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def _this_page() -> str:
+    return request.full_path if request.query_string else request.path
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,11 +84,19 @@ def sign_in() -> tuple[str, int] | Response:
     token = request.form.get("token", "").strip()
     principal = authenticate(runtime(), token) if token else None
     if principal is None:
-        return _sign_in_form("That token is unknown, expired or revoked: try again.", 401)
+        return _sign_in_form(_("That token is unknown, expired or revoked: try again."), 401)
     end_session(runtime(), session.get(auth.SESSION_ID))
     session.clear()  # a new session id and a new form token: nothing chosen before sign-in survives it
     session[auth.SESSION_ID] = start_session(runtime(), principal)
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/ui/language", methods=["POST"])
+def set_language() -> Response:
+    """The language switch on every page: remember the choice in a cookie and go back to the page."""
+    chosen = i18n.BY_TAG.get(request.form.get("lang", ""))
+    response = redirect(_safe_next(request.form.get("next")))
+    return i18n.remember(response, chosen.tag) if chosen else response
 
 
 @bp.route("/ui/sign-out", methods=["POST"])
@@ -126,15 +145,17 @@ def entries_url(indices: list[int] | tuple[int, ...]) -> str:
 
 @bp.app_template_filter("num")
 def format_number(value: Any) -> str:
-    """A decimal string with thousands separators, unchanged in its digits ("1234.50" -> "1,234.50")."""
-    if value is None or value == "":
-        return "–"
-    text = str(value)
-    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, dot, fraction = text.partition(".")
-    if not whole.isdigit():
-        return str(value)
-    return f"{sign}{int(whole):,}{dot}{fraction}"
+    """A decimal string as the page's locale writes it, unchanged in its digits ("1234.50" -> "1,234.50")."""
+    return i18n.exact(value)
+
+
+bp.add_app_template_filter(i18n.compact, "compact")
+bp.add_app_template_filter(i18n.percent, "pct")
+bp.add_app_template_filter(i18n.moment, "moment")
+bp.add_app_template_filter(i18n.day, "day")
+bp.add_app_template_filter(i18n.is_compacted, "compacted")
+bp.add_app_template_filter(i18n.language_of, "language_of")
+bp.add_app_template_filter(vocabulary.role_name, "role_name")
 
 
 @bp.app_template_filter("b64")
@@ -149,27 +170,46 @@ def _helpers() -> dict[str, Any]:
         "entries_url": entries_url,
         "can_read": can_read,
         "principal": auth.current_principal(),
+        "language": i18n.language(),
+        "languages": i18n.LANGUAGES,
+        "this_page": _this_page(),
+        "period": i18n.period,
+        "entry_type_name": vocabulary.entry_type_name,
+        "finding_name": vocabulary.finding_name,
+        "severity_name": vocabulary.severity_name,
+        "zone_name": vocabulary.zone_name,
+        "role_name": vocabulary.role_name,
+        "city_name": vocabulary.city_name,
+        "currency_unit": vocabulary.currency_unit,
+        "park_name": vocabulary.park_name,
+        "other_park_name": vocabulary.other_park_name,
+        "script_messages": script_messages.messages,
     }
+
+
+def _error_page(status: int, title: str, detail: str | None, hint: str | None = None) -> tuple[str, int]:
+    return render_template("web/error.html", status=status, title=title, detail=detail, hint=hint), status
 
 
 @bp.errorhandler(errors.LedgerError)
 def _ledger_error(exc: errors.LedgerError) -> tuple[str, int]:
     status = status_for(exc)
-    return render_template("web/error.html", status=status, title=exc.title, detail=exc.detail), status
+    return _error_page(status, vocabulary.problem_name(exc.code, exc.title), exc.detail, vocabulary.status_hint(status))
 
 
 @bp.errorhandler(CSRFError)
 def _form_token_error(exc: CSRFError) -> tuple[str, int]:
     """A form without this session's token: sign-in shows its form again, anything else a 400 page."""
     if request.endpoint == "web.sign_in":
-        return _sign_in_form("The form expired or did not come from this site: sign in again.", 400)
-    return render_template("web/error.html", status=400, title="Form expired", detail=exc.description), 400
+        return _sign_in_form(_("The form expired or did not come from this site: sign in again."), 400)
+    return _error_page(400, _("Form expired"), _("The form expired or did not come from this site: open the page again and repeat."))
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[str, int]:
     status = exc.code or 500
-    return render_template("web/error.html", status=status, title=exc.name, detail=exc.description), status
+    title, hint = vocabulary.http_status(status)
+    return _error_page(status, title or exc.name, None if hint else exc.description, hint)
 
 
 def unrouted_error(exc: HTTPException) -> Any:
@@ -191,8 +231,11 @@ def dashboard() -> str:
     def park_link(park_id: str) -> str:
         return url_for("web.park", park_id=park_id)
 
-    financing = charts.financing_vs_tonnes(parks, park_link)
-    intensity = charts.intensity_over_time(((park_id, r["figures"]["periods"]) for park_id, r in park_reports.items()), park_link)
+    names = [vocabulary.park_name(p["name"]) for p in parks]
+    links = [park_link(p["park_id"]) for p in parks]
+    intensity = charts.intensity_multiples(
+        [(p["park_id"], name, park_reports[p["park_id"]]["figures"]["periods"]) for p, name in zip(parks, names)], park_link
+    )
     baselines = {park_id: r["figures"]["park"]["baseline_intensity"] for park_id, r in park_reports.items()}
     latest = {park_id: (r["figures"]["periods"][-1] if r["figures"]["periods"] else None) for park_id, r in park_reports.items()}
     programs = sources.everything(runtime(), RewardProgram)
@@ -205,7 +248,9 @@ def dashboard() -> str:
         open_exceptions=open_exceptions,
         baselines=baselines,
         latest=latest,
-        financing_chart=financing,
+        financing_chart=charts.park_financing(parks, names, links),
+        rewards_chart=charts.park_rewards(parks, names, links),
+        reductions_chart=charts.park_reductions(parks, names, links),
         intensity_chart=intensity,
         programs=programs,
         lenders=lenders,
@@ -280,14 +325,18 @@ def program(program_id: str) -> str:
     signed = _report("reward-program", program_id)
     figures = signed["report"]["figures"]
     entity = reads.get_entity(runtime(), RewardProgram, program_id)
+
+    def project_link(project_id: str) -> str | None:
+        return url_for("web.project", project_id=project_id) if can_read("project", project_id) else None
     return render_template(
         "web/program.html",
         signed=signed,
         report=signed["report"],
         figures=figures,
         program=entity,
+        cap=entity.cap_per_project,
         budget_chart=charts.programme_budget(figures),
-        disbursements_chart=charts.programme_disbursements(figures["disbursements"], entry_url),
+        paid_chart=charts.paid_per_project(figures["disbursements"], entity.cap_per_project, project_link),
         csv_url=url_for("reports.reward-program-report", subject=program_id, format="csv", tree_size=_tree_size()),
         json_url=url_for("reports.reward-program-report", subject=program_id, tree_size=_tree_size()),
     )
@@ -323,7 +372,7 @@ def log() -> str:
         "web/log.html",
         page=page,
         rows=[(e, e.record_json()["envelope"]) for e in page.items],
-        entry_types=sorted(ENTRY_TYPES),
+        entry_types=sorted(ENTRY_TYPES, key=vocabulary.entry_type_name),
         entry_type=entry_type,
         signer=signer,
         listed=listed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -41,17 +42,26 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
-    """A fresh browser context, signed in as nobody, whose every request must go to the test server."""
-    context = browser.new_context(base_url=demo_url, viewport={"width": 1400, "height": 900})
+@contextlib.contextmanager
+def browsing(browser: Any, demo_url: str, *, locale: str = "en-GB", width: int = 1400) -> Iterator[Any]:
+    """A fresh browser context (its Accept-Language from ``locale``), signed in as nobody, whose every
+    request must go to the test server."""
+    context = browser.new_context(base_url=demo_url, viewport={"width": width, "height": 900}, locale=locale)
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(demo_url) else outside.append(request.url))
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not outside, f"the page fetched from outside the machine: {outside}"
+
+
+@pytest.fixture
+def visitor(browser: Any, demo_url: str) -> Iterator[Any]:
+    with browsing(browser, demo_url) as page:
+        yield page
 
 
 def sign_in(page: Any, token: str, start: str = "/ui/") -> None:
@@ -79,9 +89,9 @@ def test_the_dashboard_shows_the_17_parks_with_charts(page: Any, screenshots: Pa
     page.goto("/ui/")
     rows = page.locator("table[data-testid=parks] tbody tr")
     assert rows.count() == 17
-    assert page.get_by_test_id("park-count").inner_text() == "17"
+    assert page.get_by_test_id("park-count-figure").inner_text() == "17"
     assert page.locator("[data-testid=financing-chart] svg").is_visible()
-    assert page.locator("[data-testid=intensity-chart] svg").is_visible()
+    assert page.locator("[data-testid=intensity-chart] [data-testid=panel] svg").count() == 17
     summary = api(page, "/v1/reports/summary")["report"]["figures"]["parks"]
     shown = [row.get_attribute("data-park") for row in rows.all()]
     assert shown == [p["park_id"] for p in summary]
@@ -108,7 +118,7 @@ def test_clicking_a_park_shows_its_chart_and_the_apis_figures(page: Any, screens
     # A figure links to the signed entries behind it.
     page.locator("[data-testid=totals] td[data-key=loan_principal] a.fig").click()
     page.wait_for_url("**/ui/log/**")
-    types = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()}
+    types = {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=entry-type]").all()}
     assert types == {"loan.registered"}
 
 
@@ -129,7 +139,9 @@ def test_project_lender_and_programme_pages_show_the_apis_figures(page: Any, scr
 
     page.goto("/ui/reward-programs/nzc-rewards-2025")
     figures = api(page, "/v1/reports/reward-programs/nzc-rewards-2025")["report"]["figures"]
-    assert page.locator("[data-testid=totals] .fig").nth(2).get_attribute("data-value") == figures["disbursed"]
+    assert page.locator("[data-testid=totals] td[data-key=disbursed] .fig").get_attribute("data-value") == figures["disbursed"]
+    programme = api(page, "/v1/reward-programs/nzc-rewards-2025")
+    assert page.locator("[data-testid=cap] .fig").get_attribute("data-value") == programme["cap_per_project"]
     csv = page.request.get(page.get_by_test_id("csv").get_attribute("href"))
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     page.screenshot(path=str(screenshots / "programme.png"), full_page=True)
@@ -145,7 +157,7 @@ def test_the_explorer_lists_newest_first_and_filters(page: Any, screenshots: Pat
     page.wait_for_url("**type=reduction.verified**")
     indices = [int(r.get_attribute("data-index")) for r in page.locator("[data-testid=entries] tbody tr").all()]
     assert indices and indices == sorted(indices, reverse=True)
-    assert {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(3)").all()} == {"reduction.verified"}
+    assert {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=entry-type]").all()} == {"reduction.verified"}
     page.screenshot(path=str(screenshots / "log.png"), full_page=True)
 
 
@@ -228,7 +240,7 @@ def test_a_lenders_token_does_not_see_another_lenders_loans(visitor: Any, demo_a
     page.screenshot(path=str(screenshots / "other-lender-forbidden.png"))
 
     page.goto("/ui/log/?type=loan.registered&signer=ccb-sichuan")
-    signers = {t.inner_text() for t in page.locator("[data-testid=entries] tbody tr td:nth-child(4)").all()}
+    signers = {t.inner_text() for t in page.locator("[data-testid=entries] [data-testid=signer]").all()}
     assert signers == {"icbc-sichuan"}
     assert page.request.get("/v1/loans?lender=ccb-sichuan").json().get("items", []) == []
 
@@ -261,3 +273,105 @@ def test_kept_checkpoints_turn_red_when_the_log_does_not_extend_them(page: Any, 
     page.locator("#kept-status.bad").wait_for()
     assert "signature does not verify" in page.locator("#kept-detail").inner_text()
     page.screenshot(path=str(screenshots / "checkpoints-tampered.png"), full_page=True)
+
+
+# --- every page in both languages, at a desktop's width and a phone's -----------------------------
+
+LANGUAGES = {"en": "en-GB", "zh": "zh-CN"}
+WIDTHS = (1400, 390)
+#: What sticks out of the page at a width (for the failure message): elements wider than the viewport
+#: that no scrolling box holds.
+OVERFLOWING = """() => {
+  const limit = document.documentElement.clientWidth;
+  const inScroller = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p).overflowX; if (s === "auto" || s === "scroll" || s === "hidden") return true; } return false; };
+  return [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > limit + 1 && !inScroller(el))
+    .slice(0, 8).map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}px`);
+}"""
+
+
+def _page_urls(page: Any) -> list[tuple[str, str]]:
+    project = api(page, "/v1/loans?lender=icbc-sichuan")["items"][0]["project_id"]
+    return [
+        ("dashboard", "/ui/"),
+        ("park", "/ui/parks/yibin-sanjiang-east"),
+        ("project", f"/ui/projects/{project}"),
+        ("lenders", "/ui/lenders/"),
+        ("lender", "/ui/lenders/icbc-sichuan"),
+        ("programme", "/ui/reward-programs/nzc-rewards-2025"),
+        ("log", "/ui/log/?type=loan.registered"),
+        ("entry", f"/ui/log/entries/{_an_entry(page)}"),
+        ("checkpoints", "/ui/log/checkpoints"),
+        ("api", "/ui/api"),
+        ("not-found", "/ui/parks/nope"),
+        ("bad-input", "/ui/?tree_size=x"),
+    ]
+
+
+def _fits(page: Any, what: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert width <= viewport, f"{what} is {width}px wide in a {viewport}px viewport: {page.evaluate(OVERFLOWING)}"
+
+
+def _cards_keep_figures_whole(page: Any, what: str) -> None:
+    """No card's figure wraps, nor sticks out of its card (its unit may go beneath it)."""
+    for big in page.locator(".card .big .fig").all():
+        assert big.evaluate("(el) => el.getClientRects().length") == 1, (what, big.inner_text())  # one line box
+        assert big.evaluate("(el) => el.getBoundingClientRect().right <= el.closest('.card').getBoundingClientRect().right"), (what, big.inner_text())
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_page_in_both_languages_fits_a_desktop_and_a_phone(browser: Any, demo_url: str, auditor_token: str, screenshots: Path, language: str) -> None:
+    for width in WIDTHS:
+        folder = screenshots / language / str(width)
+        folder.mkdir(parents=True, exist_ok=True)
+        with browsing(browser, demo_url, locale=LANGUAGES[language], width=width) as page:
+            page.goto("/ui/sign-in?next=/ui/")
+            assert page.locator("html").get_attribute("lang") == ("zh-CN" if language == "zh" else "en")
+            _fits(page, f"sign-in at {width}px")
+            page.screenshot(path=str(folder / "sign-in.png"), full_page=True)
+            sign_in(page, auditor_token)
+            for name, url in _page_urls(page):
+                page.goto(url)
+                if name == "entry":
+                    page.locator("#proof-status.ok").wait_for()
+                if name == "checkpoints":
+                    page.locator("[data-testid=latest-status].ok").wait_for()
+                what = f"{name} ({language}) at {width}px"
+                _fits(page, what)
+                _cards_keep_figures_whole(page, what)
+                page.screenshot(path=str(folder / f"{name}.png"), full_page=name != "api")
+
+
+def test_the_language_switch_is_on_every_page_and_remembered(browser: Any, demo_url: str, auditor_token: str, screenshots: Path) -> None:
+    with browsing(browser, demo_url, locale="en-GB") as page:
+        sign_in(page, auditor_token)
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.goto("/ui/parks/tianfu-hq")
+        page.locator("[data-testid=language] button[data-lang=zh-CN]").click()
+        page.wait_for_url("**/ui/parks/tianfu-hq")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        assert page.get_by_test_id("park-name").inner_text().startswith("天府总部商务区")
+        for url in ("/ui/", "/ui/log/", "/ui/lenders/"):
+            page.goto(url)
+            assert page.locator("html").get_attribute("lang") == "zh-CN", url
+            assert page.locator("[data-testid=language] button[data-lang=en]").is_visible(), url
+        page.locator("[data-testid=account] button").click()  # signing out keeps the choice
+        page.wait_for_url("**/ui/sign-in**")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        page.screenshot(path=str(screenshots / "sign-in-after-switching-to-chinese.png"))
+        other = page.context.new_page()
+        other.goto("/ui/sign-in")
+        assert other.locator("html").get_attribute("lang") == "zh-CN"
+
+
+def test_a_report_prints_without_the_controls_and_with_its_tables(page: Any, screenshots: Path) -> None:
+    page.goto("/ui/parks/yibin-sanjiang-east")
+    page.emulate_media(media="print")
+    assert not page.locator("header.top nav").is_visible()
+    assert not page.locator("[data-testid=language]").is_visible()
+    assert page.locator("[data-testid=park-emissions-chart-table]").is_visible()  # the table behind a chart prints open
+    assert page.get_by_test_id("tree-size").is_visible()
+    page.screenshot(path=str(screenshots / "park-print.png"), full_page=True)
+    page.pdf(path=str(screenshots.parent / "park-report.pdf"), format="A4")

@@ -104,7 +104,7 @@ def test_any_sign_in_form_gets_an_answer(demo_app: Any, token: str, next_: str, 
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST"])
-@pytest.mark.parametrize("url", ["/ui/", "/ui/log/", "/ui/parks/tianfu-hq", "/ui/nothing-here", "/"])
+@pytest.mark.parametrize("url", ["/ui/", "/ui/log/", "/ui/parks/tianfu-hq", "/ui/nothing-here", "/ui/language", "/"])
 def test_other_methods_get_a_4xx_page(client: Any, method: str, url: str) -> None:
     response = client.open(url, method=method)
     assert 400 <= response.status_code < 500, (method, url, response.status_code)
@@ -123,3 +123,34 @@ def test_other_methods_get_a_4xx_page(client: Any, method: str, url: str) -> Non
 def test_a_malformed_sign_in_body_gets_a_4xx_page(demo_app: Any, body: dict[str, Any]) -> None:
     response = demo_app.test_client().post("/ui/sign-in", **body)
     assert 400 <= response.status_code < 500, response.status_code
+
+
+#: What a header or a cookie can carry: printable ASCII.
+HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+
+
+@FUZZ
+@given(accept=HEADER_TEXT, cookie=HEADER_TEXT, page=st.sampled_from(["/ui/", "/ui/log/", "/ui/parks/tianfu-hq", "/ui/nowhere"]))
+def test_any_accept_language_or_language_cookie_gets_a_page(client: Any, accept: str, cookie: str, page: str) -> None:
+    client.set_cookie("lang", cookie)
+    try:
+        response = client.get(page, headers={"Accept-Language": accept})
+    finally:
+        client.delete_cookie("lang")
+    _answered(response, f"{page} Accept-Language={accept!r} lang={cookie!r}")
+    assert re.search(r'<html lang="(zh-CN|en)">', response.get_data(as_text=True))
+
+
+@FUZZ
+@given(lang=ANY_TEXT, next_=ANY_TEXT, csrf=st.one_of(st.none(), ANY_TEXT))
+def test_any_language_switch_form_gets_an_answer(demo_app: Any, lang: str, next_: str, csrf: str | None) -> None:
+    browser = demo_app.test_client()
+    form = {"lang": lang, "next": next_}
+    if csrf is not None:
+        form["csrf"] = csrf
+    _answered(browser.post("/ui/language", data=form), f"language {form!r}")
+    real = re.search(r'name="csrf" value="([^"]+)"', browser.get("/ui/sign-in").get_data(as_text=True)).group(1)
+    response = browser.post("/ui/language", data={**form, "csrf": real})
+    assert response.status_code == 302, form
+    location = response.headers["Location"]
+    assert location.startswith("/ui/") and "\n" not in location and "\r" not in location

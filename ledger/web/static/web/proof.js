@@ -5,6 +5,18 @@
 
 const enc = new TextEncoder();
 
+// The page's messages in its language, keyed by their English text (ledger/web/script_messages.py).
+const MESSAGES = (() => {
+  const block = document.getElementById("script-messages");
+  try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+})();
+
+// A message in the page's language with its {name} values filled in.
+function t(message, values = {}) {
+  const text = MESSAGES[message] || message;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 function b64decode(text) {
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
@@ -48,11 +60,11 @@ const odd = (n) => n % 2 === 1;
 
 // RFC 9162 §2.1.3.2; returns the computed root and each step, or throws.
 async function rootFromInclusion(index, size, leaf, path) {
-  if (index >= size) throw new Error(`index ${index} is not below tree size ${size}`);
+  if (index >= size) throw new Error(t("index {index} is not below tree size {size}", { index, size }));
   let fn = index, sn = size - 1, r = leaf;
   const steps = [];
   for (const p of path) {
-    if (sn === 0) throw new Error("the proof is longer than the tree is deep");
+    if (sn === 0) throw new Error(t("the proof is longer than the tree is deep"));
     if (odd(fn) || fn === sn) {
       r = await nodeHash(p, r);
       steps.push({ side: "left", sibling: p, result: r });
@@ -63,7 +75,7 @@ async function rootFromInclusion(index, size, leaf, path) {
     }
     fn = half(fn); sn = half(sn);
   }
-  if (sn !== 0) throw new Error("the proof is shorter than the tree is deep");
+  if (sn !== 0) throw new Error(t("the proof is shorter than the tree is deep"));
   return { root: r, steps };
 }
 
@@ -92,9 +104,9 @@ async function verifyConsistency(first, second, root1, root2, proof) {
 
 function parseNote(text) {
   const lines = text.split("\n");
-  if (lines.length < 5 || lines[3] !== "") throw new Error("not a checkpoint note");
+  if (lines.length < 5 || lines[3] !== "") throw new Error(t("not a checkpoint note"));
   const size = Number(lines[1]);
-  if (!/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Error("bad tree size in the checkpoint");
+  if (!/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Error(t("bad tree size in the checkpoint"));
   return {
     origin: lines[0], size, root: b64decode(lines[2]), rootText: lines[2],
     body: lines.slice(0, 3).join("\n") + "\n",
@@ -129,7 +141,7 @@ async function verifyNoteSignature(note, verifierKey) {
 
 async function fetchText(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/plain, application/json" } });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok) throw new Error(t("{url} answered {status}", { url, status: response.status }));
   return response.text();
 }
 
@@ -169,12 +181,12 @@ async function checkInclusion(box) {
   const status = document.getElementById("proof-status");
   const detail = document.getElementById("proof-detail");
   const list = document.getElementById("proof-path");
-  setStatus(status, "pending", "checking…");
+  setStatus(status, "pending", t("checking…"));
   try {
     const noteText = await fetchText(box.dataset.checkpointUrl);
     const note = parseNote(noteText);
     const signed = await verifyNoteSignature(note, box.dataset.verifierKey);
-    if (signed === false) throw new Error("the checkpoint's signature does not verify under the log's key");
+    if (signed === false) throw new Error(t("the checkpoint's signature does not verify under the log's key"));
     const index = Number(box.dataset.index);
     const [entry, proof] = await Promise.all([
       fetchJson(box.dataset.entryUrl),
@@ -183,23 +195,25 @@ async function checkInclusion(box) {
     const leaf = await leafHash(enc.encode(jcs(entry.record)));
     list.replaceChildren();
     const leafOk = equal(leaf, b64decode(proof.leaf_hash)) && equal(leaf, b64decode(entry.leaf_hash));
-    list.append(item("leaf = SHA-256(0x00 ‖ JCS(record))", leaf, leafOk ? "ok" : "bad"));
-    if (!leafOk) throw new Error("the record's hash is not the leaf hash the log gives");
-    if (proof.index !== index || proof.tree_size !== note.size) throw new Error("the proof is for another index or tree size");
+    list.append(item(t("leaf = SHA-256(0x00 ‖ JCS(record))"), leaf, leafOk ? "ok" : "bad"));
+    if (!leafOk) throw new Error(t("the record's hash is not the leaf hash the log gives"));
+    if (proof.index !== index || proof.tree_size !== note.size) throw new Error(t("the proof is for another index or tree size"));
     const { root, steps } = await rootFromInclusion(index, note.size, leaf, proof.audit_path.map(b64decode));
     for (const step of steps) {
-      list.append(item(`sibling on the ${step.side}`, step.sibling));
-      list.append(item("  → node", step.result));
+      list.append(item(step.side === "left" ? t("sibling on the left") : t("sibling on the right"), step.sibling));
+      list.append(item("  " + t("→ node"), step.result));
     }
     const rootOk = equal(root, note.root);
-    list.append(item(`computed root ${rootOk ? "=" : "≠"} checkpoint root ${note.rootText}:`, root, rootOk ? "ok" : "bad"));
-    if (!rootOk) throw new Error("the audit path does not lead to the checkpoint's root");
+    list.append(item(t(rootOk ? "computed root = checkpoint root {root}:" : "computed root ≠ checkpoint root {root}:", { root: note.rootText }), root, rootOk ? "ok" : "bad"));
+    if (!rootOk) throw new Error(t("the audit path does not lead to the checkpoint's root"));
     keepCheckpoint(note, noteText);
-    setStatus(status, "ok", "verified");
-    detail.textContent = `entry #${index} is in the log at tree size ${note.size}; ` +
-      (signed ? "the checkpoint's Ed25519 signature verifies under the log's key." : "this browser cannot check Ed25519, so the checkpoint's signature was not checked.");
+    setStatus(status, "ok", t("verified"));
+    detail.textContent = t(signed
+      ? "entry #{index} is in the log at tree size {size}; the checkpoint's Ed25519 signature verifies under the log's key."
+      : "entry #{index} is in the log at tree size {size}; this browser cannot check Ed25519, so the checkpoint's signature was not checked.",
+    { index, size: note.size });
   } catch (error) {
-    setStatus(status, "bad", "FAILED");
+    setStatus(status, "bad", t("FAILED"));
     detail.textContent = error.message;
   }
 }
@@ -212,18 +226,27 @@ async function checkHistory(box) {
     const text = await fetchText(box.dataset.checkpointUrl);
     latest = parseNote(text);
     const signed = await verifyNoteSignature(latest, box.dataset.verifierKey);
-    if (signed === false) throw new Error("signature does not verify");
-    setStatus(status, "ok", signed ? "signature verified" : "signature not checked (no Ed25519 in this browser)");
+    if (signed === false) throw new Error(t("signature does not verify"));
+    setStatus(status, "ok", signed ? t("signature verified") : t("signature not checked (no Ed25519 in this browser)"));
     keepCheckpoint(latest, text);
   } catch (error) {
-    setStatus(status, "bad", "FAILED: " + error.message);
+    setStatus(status, "bad", t("FAILED: {reason}", { reason: error.message }));
     return;
   }
   const kept = JSON.parse(localStorage.getItem(HISTORY + latest.origin) || "[]");
   rows.replaceChildren();
   for (const c of kept.slice().reverse()) {
     const tr = document.createElement("tr");
-    const cells = [String(c.size), c.root, c.seen, "checking…"].map((t) => { const td = document.createElement("td"); td.textContent = t; return td; });
+    const cells = [String(c.size), c.root, c.seen, t("checking…")].map((text, i) => {
+      const td = document.createElement("td");
+      if (i === 1) {  // the root: a hash, which wraps on a narrow screen
+        const code = document.createElement("code");
+        code.className = "hash";
+        code.textContent = text;
+        td.append(code);
+      } else td.textContent = text;
+      return td;
+    });
     tr.append(...cells);
     rows.append(tr);
     const mark = document.createElement("span");
@@ -234,9 +257,9 @@ async function checkHistory(box) {
         const proof = await fetchJson(`${box.dataset.consistencyUrl}?first=${c.size}&second=${latest.size}`);
         ok = await verifyConsistency(c.size, latest.size, b64decode(c.root), latest.root, proof.proof.map(b64decode));
       }
-      setStatus(mark, ok ? "ok" : "bad", ok ? "consistent" : "NOT CONSISTENT");
+      setStatus(mark, ok ? "ok" : "bad", ok ? t("consistent") : t("NOT CONSISTENT"));
     } catch (error) {
-      setStatus(mark, "bad", "FAILED: " + error.message);
+      setStatus(mark, "bad", t("FAILED: {reason}", { reason: error.message }));
     }
     cells[3].replaceChildren(mark);
   }
@@ -245,21 +268,21 @@ async function checkHistory(box) {
     const status = document.getElementById("kept-status");
     const detail = document.getElementById("kept-detail");
     const text = event.target.elements.note.value.replace(/\r\n/g, "\n").replace(/\n*$/, "\n");
-    setStatus(status, "pending", "checking…");
+    setStatus(status, "pending", t("checking…"));
     try {
       const note = parseNote(text);
-      if (note.origin !== latest.origin) throw new Error(`the note is for ${note.origin}, not ${latest.origin}`);
-      if (await verifyNoteSignature(note, box.dataset.verifierKey) === false) throw new Error("its signature does not verify under the log's current key (a checkpoint signed before a key rotation is checked by `python -m ledger.verify`, which follows the key chain)");
-      if (note.size > latest.size) throw new Error(`it is larger (${note.size}) than the latest checkpoint (${latest.size})`);
+      if (note.origin !== latest.origin) throw new Error(t("the note is for {origin}, not {latest}", { origin: note.origin, latest: latest.origin }));
+      if (await verifyNoteSignature(note, box.dataset.verifierKey) === false) throw new Error(t("its signature does not verify under the log's current key (a checkpoint signed before a key rotation is checked by `python -m ledger.verify`, which follows the key chain)"));
+      if (note.size > latest.size) throw new Error(t("it is larger ({size}) than the latest checkpoint ({latest})", { size: note.size, latest: latest.size }));
       const proof = await fetchJson(`${box.dataset.consistencyUrl}?first=${note.size}&second=${latest.size}`);
       if (!await verifyConsistency(note.size, latest.size, note.root, latest.root, proof.proof.map(b64decode))) {
-        throw new Error(`the log at size ${latest.size} does not extend this checkpoint: it was rewritten`);
+        throw new Error(t("the log at size {latest} does not extend this checkpoint: it was rewritten", { latest: latest.size }));
       }
       keepCheckpoint(note, text);
-      setStatus(status, "ok", "consistent");
-      detail.textContent = `signed by the log's key, and the latest checkpoint (size ${latest.size}) extends it (size ${note.size}).`;
+      setStatus(status, "ok", t("consistent"));
+      detail.textContent = t("signed by the log's key, and the latest checkpoint (size {latest}) extends it (size {size}).", { latest: latest.size, size: note.size });
     } catch (error) {
-      setStatus(status, "bad", "FAILED");
+      setStatus(status, "bad", t("FAILED"));
       detail.textContent = error.message;
     }
   });
