@@ -22,6 +22,9 @@ ENTRY_TYPES: dict[str, LazyString] = {
     "checkpoint.key.rotated": _l("Checkpoint key rotated"),
     "park.registered": _l("Park registered"),
     "park.statistics.reported": _l("Park statistics reported"),
+    "programme.targets.set": _l("Programme targets set"),
+    "park.targets.set": _l("Park targets set"),
+    "park.assessed": _l("Park assessed"),
     "project.registered": _l("Project registered"),
     "loan.registered": _l("Green loan registered"),
     "loan.disbursed": _l("Loan disbursed"),
@@ -110,6 +113,25 @@ PROBLEMS: dict[str, LazyString] = {
     "self-revocation": _l("A key cannot revoke itself"),
     "transfer-to-self": _l("Transfer to the holder itself"),
     "vintage-outside-period": _l("Vintage outside the monitoring period"),
+    "assessment-before-year-end": _l("The year is not over yet"),
+    "assessment-figures-mismatch": _l("Figures differ from what the statistics give"),
+    "assessment-of-other-year": _l("Assessment of another year"),
+    "assessment-outcome-mismatch": _l("Outcome differs from what the figures and targets give"),
+    "assessment-rewarded": _l("A rewarded success cannot be withdrawn"),
+    "green-output-above-output": _l("Green output exceeds the total output"),
+    "clean-energy-above-energy-use": _l("Clean energy exceeds the energy use"),
+    "no-targets-for-year": _l("No targets for that year"),
+    "park-already-assessed": _l("Park already assessed for that year"),
+    "park-already-rewarded": _l("Park already rewarded by this programme"),
+    "park-not-successful": _l("Park not assessed successful"),
+    "reward-exceeds-park-award": _l("Reward exceeds the award per park"),
+    "reward-for-other-park": _l("Reward for another park's assessment"),
+    "statistics-assessed": _l("An assessment rests on these statistics"),
+    "statistics-do-not-cover-year": _l("Statistics do not cover the calendar year"),
+    "target-year-not-after-baseline": _l("Target year not after the baseline year"),
+    "targets-after-target-year": _l("The target year is over"),
+    "targets-decided-after-signing": _l("Targets decided after the entry was signed"),
+    "targets-decided-after-target-year": _l("Targets decided after the target year"),
 }
 
 #: The reconciliation's exception codes (``Finding.code``) and severities.
@@ -121,8 +143,12 @@ FINDINGS: dict[str, LazyString] = {
     "reward-beyond-verified-reduction": _l("Reward beyond the verified reduction"),
     "reward-without-verified-reduction": _l("Reward without a verified reduction"),
     "statistics-missing": _l("Statistics missing"),
+    "park-target-missed": _l("Park missed a target"),
+    "statistics-incomplete-for-target-year": _l("Statistics incomplete for the target year"),
+    "assessment-contradicts-statistics": _l("Assessment contradicts the statistics"),
+    "reward-to-park-not-successful": _l("Reward to a park not assessed successful"),
 }
-SEVERITIES: dict[str, LazyString] = {"error": _l("error"), "warning": _l("warning")}
+SEVERITIES: dict[str, LazyString] = {"error": _l("error"), "warning": _l("warning"), "information": _l("information")}
 
 #: Sichuan's economic zones (``ledger.domain.types.parks.ECONOMIC_ZONES``).
 ZONES: dict[str, LazyString] = {
@@ -141,6 +167,7 @@ ROLES: dict[str, LazyString] = {
     "park_operator": _l("park operator"),
     "verifier": _l("verifier"),
     "auditor": _l("auditor"),
+    "assessor": _l("assessor (expert library)"),
 }
 
 #: Sichuan's 21 prefecture-level divisions as the parks' registrations write them (a park's city is free
