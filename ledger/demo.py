@@ -230,7 +230,7 @@ class DemoProgramme:
                     "energy_use_tce": _tonnes(energy),
                     "total_emissions": _tonnes(emissions * cut * part),
                     # Illustrative: green industry's share of output grows, coal gives way to clean energy.
-                    "green_output_value": _money(output * growth * part * Decimal(extra.randrange(30, 42) + 3 * offset) / 100),
+                    "green_output_value": _money(output * growth * part * Decimal(extra.randrange(26, 36) + 3 * offset) / 100),
                     "coal_consumption_tce": _tonnes(energy * Decimal(extra.randrange(40, 56) - 4 * offset) / 100),
                     "clean_energy_tce": _tonnes(energy * Decimal(extra.randrange(24, 38) + 4 * offset) / 100),
                 }

@@ -156,6 +156,7 @@ bp.add_app_template_filter(i18n.day, "day")
 bp.add_app_template_filter(i18n.is_compacted, "compacted")
 bp.add_app_template_filter(i18n.language_of, "language_of")
 bp.add_app_template_filter(vocabulary.role_name, "role_name")
+bp.add_app_template_filter(vocabulary.target_name, "target_name")
 
 
 @bp.app_template_filter("b64")
@@ -177,6 +178,8 @@ def _helpers() -> dict[str, Any]:
         "entry_type_name": vocabulary.entry_type_name,
         "finding_name": vocabulary.finding_name,
         "severity_name": vocabulary.severity_name,
+        "target_status_name": vocabulary.target_status_name,
+        "target_name": vocabulary.target_name,
         "zone_name": vocabulary.zone_name,
         "role_name": vocabulary.role_name,
         "city_name": vocabulary.city_name,
@@ -240,8 +243,10 @@ def dashboard() -> str:
     latest = {park_id: (r["figures"]["periods"][-1] if r["figures"]["periods"] else None) for park_id, r in park_reports.items()}
     programs = sources.everything(runtime(), RewardProgram)
     lenders = [p for p in sources.everything(runtime(), Party) if roles.LENDER in p.roles and can_read("lender", p.party_id)]
+    progress = _report("programme", None)["report"]["figures"]["years"]
     return render_template(
         "web/dashboard.html",
+        progress=progress[-1] if progress else None,
         signed=summary,
         report=summary["report"],
         parks=parks,
@@ -257,6 +262,13 @@ def dashboard() -> str:
     )
 
 
+@bp.route("/ui/programme")
+def programme() -> str:
+    """The pilot programme against its targets: output value toward the goals, the parks' standing."""
+    signed = _report("programme", None)
+    return render_template("web/programme.html", signed=signed, report=signed["report"])
+
+
 @bp.route("/ui/parks/<path:park_id>")
 def park(park_id: str) -> str:
     signed = _report("park", park_id)
@@ -268,7 +280,10 @@ def park(park_id: str) -> str:
         figures=figures,
         sources=sources.park_sources(runtime(), park_id),
         intensity_chart=charts.park_intensity(figures["periods"], figures["park"]["baseline_intensity"], entry_url),
-        emissions_chart=charts.park_emissions(figures["periods"], figures["park"]["baseline_emissions"], entry_url),
+        # Only periods a year long set their total against the baseline year's (the report leaves the others' change empty).
+        emissions_chart=charts.park_emissions(
+            [p for p in figures["periods"] if p["emissions_change_percent"] is not None], figures["park"]["baseline_emissions"], entry_url
+        ),
         csv_url=url_for("reports.park-report", subject=park_id, format="csv", tree_size=_tree_size()),
         json_url=url_for("reports.park-report", subject=park_id, tree_size=_tree_size()),
     )
@@ -328,6 +343,18 @@ def program(program_id: str) -> str:
 
     def project_link(project_id: str) -> str | None:
         return url_for("web.project", project_id=project_id) if can_read("project", project_id) else None
+
+    if entity.kind == "park-success":
+        return render_template(
+            "web/park_program.html",
+            signed=signed,
+            report=signed["report"],
+            figures=figures,
+            program=entity,
+            budget_chart=charts.programme_budget(figures),
+            csv_url=url_for("reports.reward-program-report", subject=program_id, format="csv", tree_size=_tree_size()),
+            json_url=url_for("reports.reward-program-report", subject=program_id, tree_size=_tree_size()),
+        )
     return render_template(
         "web/program.html",
         signed=signed,

@@ -150,6 +150,22 @@ FINDINGS: dict[str, LazyString] = {
 }
 SEVERITIES: dict[str, LazyString] = {"error": _l("error"), "warning": _l("warning"), "information": _l("information")}
 
+#: A park's standing in a target year (``ledger.reconciliation.targets``).
+TARGET_STATUSES: dict[str, LazyString] = {
+    "in-progress": _l("year in progress"),
+    "statistics-incomplete": _l("statistics incomplete"),
+    "not-assessed": _l("not assessed yet"),
+    "assessed-successful": _l("assessed successful"),
+    "assessed-not-successful": _l("assessed not successful"),
+}
+#: The targets a park can miss (``ledger.domain.assessment.TARGET_NAMES``).
+TARGETS: dict[str, LazyString] = {
+    "intensity-reduction": _l("intensity reduction"),
+    "emissions-cap": _l("emissions cap"),
+    "coal-cap": _l("coal cap"),
+    "clean-energy-share": _l("clean-energy share"),
+}
+
 #: Sichuan's economic zones (``ledger.domain.types.parks.ECONOMIC_ZONES``).
 ZONES: dict[str, LazyString] = {
     "chengdu_plain": _l("Chengdu Plain"),
@@ -220,6 +236,14 @@ def finding_name(code: str) -> str:
 
 def severity_name(code: str) -> str:
     return _named(SEVERITIES, code) or str(code)
+
+
+def target_status_name(code: str) -> str:
+    return _named(TARGET_STATUSES, code) or str(code)
+
+
+def target_name(code: str) -> str:
+    return _named(TARGETS, code) or str(code)
 
 
 def zone_name(code: str) -> str:

@@ -147,6 +147,20 @@ def test_project_lender_and_programme_pages_show_the_apis_figures(page: Any, scr
     page.screenshot(path=str(screenshots / "programme.png"), full_page=True)
 
 
+def test_the_dashboard_leads_to_the_progress_against_the_targets(page: Any, screenshots: Path) -> None:
+    year = api(page, "/v1/reports/programme")["report"]["figures"]["years"][-1]
+    page.goto("/ui/")
+    bar = page.locator("[data-testid=dashboard-progress] [data-testid=output-progress]")
+    assert bar.locator(".fig").get_attribute("data-value") == year["output_value"]
+    fill = bar.locator(".fill").evaluate("(el) => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width")
+    assert abs(fill * 100 - float(year["output_value_percent_of_target"])) < 1  # the bar is drawn to the share reached
+    page.get_by_test_id("programme-link").click()
+    page.wait_for_url("**/ui/programme")
+    statuses = {r.get_attribute("data-park"): r.locator("[data-status]").get_attribute("data-status") for r in page.locator("[data-testid=park-targets] tbody tr").all()}
+    assert statuses == {row["park_id"]: row["status"] for row in api(page, "/v1/reports/programme")["report"]["figures"]["parks"]}
+    page.screenshot(path=str(screenshots / "targets.png"), full_page=True)
+
+
 def test_the_explorer_lists_newest_first_and_filters(page: Any, screenshots: Path) -> None:
     size = api(page, "/v1/log")["tree_size"]
     page.goto("/ui/log/")
@@ -299,6 +313,9 @@ def _page_urls(page: Any) -> list[tuple[str, str]]:
         ("lenders", "/ui/lenders/"),
         ("lender", "/ui/lenders/icbc-sichuan"),
         ("programme", "/ui/reward-programs/nzc-rewards-2025"),
+        ("targets", "/ui/programme"),
+        ("park-success-fund", "/ui/reward-programs/nzc-park-success-2025"),
+        ("park-not-successful", "/ui/parks/panzhihua-vanadium#targets"),
         ("log", "/ui/log/?type=loan.registered"),
         ("entry", f"/ui/log/entries/{_an_entry(page)}"),
         ("checkpoints", "/ui/log/checkpoints"),
