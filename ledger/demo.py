@@ -465,7 +465,7 @@ def _targets_entity(p: Mapping[str, Any]) -> ParkTargets:
     return ParkTargets(
         f"{p['park']}/{p['target_year']}", p["park"], p["target_year"], Decimal(p["intensity_reduction_percent"]),
         optional("emissions_cap"), optional("coal_cap_tce"), optional("min_clean_energy_share_percent"),
-        parse_timestamp(p["decided_at"], field=""), 0, 0,
+        parse_timestamp(p["decided_at"], field=""), 0, 0, parse_timestamp(p["decided_at"], field=""),
     )  # fmt: skip
 
 

@@ -4,15 +4,16 @@ One function of the park's baseline, the statistics covering the calendar year a
 force, used by the rule that checks a ``park.assessed`` entry (an assessor can sign only the outcome
 the numbers give) and by the reports that show each park's status. Figures are rounded as the
 payload states them (money to the fen, tonnes to the kilogram, intensity to 6 places, percentages to
-2), and the targets are compared with the rounded figures, so anyone can redo the judgement from the
-signed payload with a pencil. Pure.
+2), each from the statistics' exact sums (not from another rounded figure), and the targets are
+compared with the rounded figures, so anyone can redo the judgement from the statistics entries and
+the park's baseline. Pure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Iterable, Sequence
 
 from ledger.domain.entities import Park, ParkStatistics, ParkTargets
@@ -93,9 +94,19 @@ def _rounded(value: Decimal | None, places: Decimal) -> Decimal | None:
     return None if value is None else value.quantize(places, ROUND_HALF_EVEN)
 
 
+#: Wide enough that products of two figures (at most 18 + 3 digits each) are exact, and that each ratio
+#: below is one division: a quotient that ends on a rounding tie is then exact, so half-even rounds it
+#: the way exact arithmetic would (two rounded divisions can land a hair off the tie).
+_EXACT = Context(prec=100)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    return _EXACT.divide(numerator, denominator)
+
+
 def intensity(emissions: Decimal, output_value: Decimal) -> Decimal | None:
     """tCO2e per 10,000 yuan of output value (unrounded); None without output."""
-    return None if output_value == 0 else emissions / (output_value / TEN_THOUSAND)
+    return None if output_value == 0 else _ratio(_EXACT.multiply(emissions, TEN_THOUSAND), output_value)
 
 
 @dataclass(frozen=True)
@@ -121,11 +132,13 @@ def year_figures(park: Park, statistics: Sequence[ParkStatistics]) -> YearFigure
     energy = sum((s.energy_use_tce for s in statistics), Decimal(0))
     clean = _sum_or_none([s.clean_energy_tce for s in statistics])
     year_intensity = intensity(emissions, output)
-    baseline = intensity(park.baseline_emissions, park.baseline_output_value)
+    base_emissions, base_output = park.baseline_emissions, park.baseline_output_value
     reduction = None
-    if year_intensity is not None and baseline:
-        reduction = (baseline - year_intensity) / baseline * HUNDRED
-    share = None if clean is None or energy == 0 else clean / energy * HUNDRED
+    if year_intensity is not None and base_emissions and base_output:
+        # (B - I) / B with B = baseline emissions / output and I = emissions / output, as one division.
+        scaled = _EXACT.multiply(output, base_emissions)
+        reduction = _ratio(_EXACT.multiply(_EXACT.subtract(scaled, _EXACT.multiply(emissions, base_output)), HUNDRED), scaled)
+    share = None if clean is None or energy == 0 else _ratio(_EXACT.multiply(clean, HUNDRED), energy)
     return YearFigures(
         output_value=output.quantize(MONEY, ROUND_HALF_EVEN),
         green_output_value=_rounded(_sum_or_none([s.green_output_value for s in statistics]), MONEY),

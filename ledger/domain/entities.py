@@ -290,6 +290,7 @@ class ProgrammeTargets(Entity):
     decided_at: datetime  # when the department decided them (the entry may record an earlier decision)
     first_set_index: int  # the first targets entry for this year; later ones replace it (the log keeps all)
     set_index: int  # the entry in force
+    first_set_at: datetime  # when the first was signed: after the year, the reports say so
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ class ParkTargets(Entity):
     decided_at: datetime
     first_set_index: int
     set_index: int
+    first_set_at: datetime
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,16 @@ from ledger.reconciliation.figures import (
 )
 from ledger.domain.types.rewards import PARK_SUCCESS
 from ledger.reconciliation.source import ReportSource
-from ledger.reconciliation.targets import ParkYear, park_reward_findings, park_years, programme_year, target_findings, target_years
+from ledger.domain.assessment import year_bounds
+from ledger.reconciliation.targets import (
+    ParkYear,
+    late_targets_finding,
+    park_reward_findings,
+    park_years,
+    programme_year,
+    target_findings,
+    target_years,
+)
 
 KINDS = ("project", "lender", "park", "reward-program", "summary", "programme")
 #: Reports about the whole programme, which take no subject.
@@ -407,6 +416,7 @@ def program_report(source: ReportSource, program_id: str, as_of: datetime, setti
     disbursements = source.find(RewardDisbursement, program_id=program_id)
     header: list[str]
     if program.kind == PARK_SUCCESS:
+        disbursements = sorted(disbursements, key=attrgetter("disbursement_id"))  # code-point order, whatever the database's collation
         lines = [
             {
                 "disbursement_id": d.disbursement_id,
@@ -546,7 +556,8 @@ def _park_reward_findings(source: ReportSource, disbursements: list[RewardDisbur
 def programme_report(source: ReportSource, as_of: datetime, settings: Settings) -> Report:
     """The pilot programme against its targets, year by year: the parks' output value and its green part,
     emissions against the baselines, coal and clean energy, the parks' assessments and their rewards."""
-    parks = source.find(Park)
+    # Sorted here, not by the database, whose collation need not be code-point order.
+    parks = sorted(source.find(Park), key=attrgetter("park_id"))
     statistics: dict[str, list[ParkStatistics]] = defaultdict(list)
     for s in source.find(ParkStatistics):
         statistics[s.park_id].append(s)
@@ -581,7 +592,8 @@ def programme_report(source: ReportSource, as_of: datetime, settings: Settings) 
                 "status": row["status"],
                 "rewards_paid": row["rewards_paid"],
             })
-    findings = target_findings([line for year in years for line in by_year[year]], as_of) + _park_reward_findings(source, park_rewards)
+    findings = [late_targets_finding("programme", "the programme's", t) for _, t in sorted(programme_targets.items()) if t.first_set_at >= year_bounds(t.target_year)[1]]
+    findings += target_findings([line for year in years for line in by_year[year]], as_of) + _park_reward_findings(source, park_rewards)
     figures = {"years": sections, "parks": table}
     header = [
         "target_year", "park_id", "name", "statistics_complete", "output_value", "green_output_value", "total_emissions",

@@ -53,7 +53,7 @@ def _decimal_text(name: str, value: Decimal | None) -> str | None:
         return money(value)
     if name in ("total_emissions", "coal_consumption_tce"):
         return tonnes(value)
-    return str(value)  # intensity and percentages: already at their places
+    return str(value)  # intensity and percentages: quantized to their places by the judgement
 
 
 @dataclass
@@ -87,10 +87,10 @@ class ParkYear:
         return {
             "target_year": self.year,
             "targets": None if t is None else {
-                "intensity_reduction_percent": str(t.intensity_reduction_percent),
+                "intensity_reduction_percent": percent(t.intensity_reduction_percent),
                 "emissions_cap": None if t.emissions_cap is None else tonnes(t.emissions_cap),
                 "coal_cap_tce": None if t.coal_cap_tce is None else tonnes(t.coal_cap_tce),
-                "min_clean_energy_share_percent": None if t.min_clean_energy_share_percent is None else str(t.min_clean_energy_share_percent),
+                "min_clean_energy_share_percent": None if t.min_clean_energy_share_percent is None else percent(t.min_clean_energy_share_percent),
                 "decided_at": format_timestamp(t.decided_at),
                 "set_index": t.set_index,
             },
@@ -147,6 +147,8 @@ def target_findings(years: Sequence[ParkYear], as_of: datetime) -> list[Finding]
                 f"{park_id} missed {', '.join(line.judgement.missed)} in {year}",
                 (t.set_index, *stat_indices, *((line.assessment.last_index,) if line.assessment else ())),
             ))  # fmt: skip
+        if t is not None and t.first_set_at >= year_bounds(year)[1]:
+            findings.append(late_targets_finding(subject, f"{park_id}'s", t))
         if t is not None and not line.complete and as_of >= year_bounds(year)[1]:
             findings.append(Finding(
                 "statistics-incomplete-for-target-year", WARNING, subject,
@@ -163,6 +165,17 @@ def target_findings(years: Sequence[ParkYear], as_of: datetime) -> list[Finding]
                     (a.assessed_index, a.last_index, *stat_indices, *((t.set_index,) if t else ())),
                 ))  # fmt: skip
     return findings
+
+
+def late_targets_finding(subject: str, whose: str, targets: ParkTargets | ProgrammeTargets) -> Finding:
+    """Targets first recorded after their year was over: decided earlier, says ``decided_at``, which
+    only the department's published decision can confirm."""
+    return Finding(
+        "targets-set-after-target-year", INFORMATION, subject,
+        f"{whose} {targets.target_year} targets were first recorded on {targets.first_set_at.date()}, after the year ended; "
+        f"they say they were decided on {targets.decided_at.date()}",
+        (targets.first_set_index, targets.set_index),
+    )  # fmt: skip
 
 
 def _contradiction(line: ParkYear) -> str | None:

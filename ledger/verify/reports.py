@@ -34,6 +34,12 @@ def check_report(signed: Mapping[str, Any], verified: VerificationReport, verifi
         raise errors.VerificationFailed(
             f"the report reflects tree size {body.get('tree_size')}; export the bundle at that size to recompute it"
         )
+    if body.get("method") != reports.METHOD:
+        # A new method is a new name: a report of another one is recomputed by the release that computes it.
+        raise errors.VerificationFailed(
+            f"the report was computed by method {body.get('method')!r}; this verifier computes {reports.METHOD!r}: "
+            "recompute it with the greenledger release that computes the report's method (its signature is valid)"
+        )
     assert verified.as_of is not None  # a verified bundle holds at least the genesis entry
     settings = Settings(financing_grace=timedelta(days=int(body.get("financing_grace_days", 365))))
     try:

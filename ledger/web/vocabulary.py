@@ -132,6 +132,7 @@ PROBLEMS: dict[str, LazyString] = {
     "targets-after-target-year": _l("The target year is over"),
     "targets-decided-after-signing": _l("Targets decided after the entry was signed"),
     "targets-decided-after-target-year": _l("Targets decided after the target year"),
+    "park-baseline-in-use": _l("Targets rest on the park's baseline"),
 }
 
 #: The reconciliation's exception codes (``Finding.code``) and severities.
@@ -147,6 +148,7 @@ FINDINGS: dict[str, LazyString] = {
     "statistics-incomplete-for-target-year": _l("Statistics incomplete for the target year"),
     "assessment-contradicts-statistics": _l("Assessment contradicts the statistics"),
     "reward-to-park-not-successful": _l("Reward to a park not assessed successful"),
+    "targets-set-after-target-year": _l("Targets recorded after their year"),
 }
 SEVERITIES: dict[str, LazyString] = {"error": _l("error"), "warning": _l("warning"), "information": _l("information")}
 

@@ -61,6 +61,7 @@ def upgrade() -> None:
     sa.Column('decided_at', postgresql.TIMESTAMP(timezone=True), autoincrement=False, nullable=False),
     sa.Column('first_set_index', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('set_index', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('first_set_at', postgresql.TIMESTAMP(timezone=True), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('targets_id', name=op.f('pk_park_targets'))
     )
     op.create_index(op.f('ix_park_targets_park_id'), 'park_targets', ['park_id'], unique=False)
@@ -72,6 +73,7 @@ def upgrade() -> None:
     sa.Column('decided_at', postgresql.TIMESTAMP(timezone=True), autoincrement=False, nullable=False),
     sa.Column('first_set_index', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('set_index', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('first_set_at', postgresql.TIMESTAMP(timezone=True), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('target_year', name=op.f('pk_programme_targets'))
     )
     op.add_column('park_statistics', sa.Column('green_output_value', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=True))

@@ -304,3 +304,21 @@ def test_a_per_tonne_programme_pays_as_before(prog):
     prog.refused("dept", "reward.disbursed", prog.reward(park="tianfu-hq"), 422, "invalid-input", "envelope.payload.park")
     prog.ok("dept", "reward.disbursed", prog.reward())
     assert prog.get("/v1/reward-programs/rp-2025")["kind"] == "per-tonne"
+
+
+def test_a_parks_baseline_stays_once_targets_rest_on_it(prog):
+    registered = prog.ok("dept", "park.registered", prog.park())
+    prog.ok("dept", "park.targets.set", targets())
+    moved = {"corrects": registered, "reason": "re-based", "payload": prog.park(baseline_emissions="300000.000")}
+    prog.refused("dept", "entry.corrected", moved, 422, "park-baseline-in-use", "envelope.payload.payload.baseline_emissions")
+    prog.ok("dept", "entry.corrected", {"corrects": registered, "reason": "official name", "payload": prog.park(name="Tianfu HQ District")})
+
+
+def test_a_park_awards_floor_is_what_a_park_was_paid(prog):
+    prog.setup_year()
+    prog.ok("expert", "park.assessed", prog.assessment())
+    created = prog.ok("dept", "reward.program.created", prog.park_program())
+    prog.ok("dept", "reward.disbursed", prog.park_reward(amount="4000000.00"))
+    lowered = {"corrects": created, "reason": "award cut", "payload": prog.park_program(award_per_park="3999999.99")}
+    prog.refused("dept", "entry.corrected", lowered, 422, "reward-exceeds-park-award", "envelope.payload.payload.award_per_park")
+    prog.ok("dept", "entry.corrected", {**lowered, "payload": prog.park_program(award_per_park="4000000.00")})

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from ledger import errors
 from ledger.crypto.canonical import format_timestamp
 from ledger.domain import roles
-from ledger.domain.entities import Entity, Loan, Park, ParkAssessment, ParkStatistics, Project
+from ledger.domain.entities import Entity, Loan, Park, ParkAssessment, ParkStatistics, ParkTargets, Project
 from ledger.domain.fields import FullMatch, Money, PartyId, Tonnes, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id, short_text
 from ledger.domain.rules import (
@@ -101,9 +101,20 @@ def _park_registered(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     return [Park(park_id=ctx.payload["park"], registered_index=ctx.index, last_index=ctx.index, **_park_fields(state, ctx.payload))]
 
 
+#: What a park's targets and assessments are measured against.
+BASELINE_FIELDS = ("baseline_year", "baseline_emissions", "baseline_output_value")
+
+
 def _correct_park(state: LedgerState, ctx: EntryContext, original: EntryView, new: Mapping[str, Any]) -> list[Entity]:
     same_id(original, new, "park")
     park: Park = require(state, Park, new["park"], "park")
+    changed = [name for name in BASELINE_FIELDS if new[name] != getattr(park, name)]
+    if changed and (state.find(ParkTargets, park_id=park.park_id) or state.find(ParkAssessment, park_id=park.park_id)):
+        raise errors.RuleViolation(
+            f"{park.park_id}'s targets are set against its baseline, which can no longer change ({', '.join(changed)})",
+            field=f"envelope.payload.payload.{changed[0]}",
+            rule="park-baseline-in-use",
+        )
     return [park.evolve(last_index=ctx.index, **_park_fields(state, new))]
 
 
@@ -156,8 +167,8 @@ def _correct_statistics(state: LedgerState, ctx: EntryContext, original: EntryVi
     for assessment in state.find(ParkAssessment, park_id=current.park_id):
         if original.index in assessment.statistics_indices:
             raise errors.RuleViolation(
-                f"assessment {assessment.assessment_id} (index {assessment.assessed_index}) rests on these statistics; "
-                "correct the assessment with them, or record the change for a later year",
+                f"assessment {assessment.assessment_id} (index {assessment.assessed_index}) rests on these statistics, "
+                "so they stay as they were judged; the report of the park shows the assessment and the entries behind it",
                 field="envelope.payload.corrects",
                 rule="statistics-assessed",
             )

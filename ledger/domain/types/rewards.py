@@ -139,6 +139,14 @@ def _correct_program(state: LedgerState, ctx: EntryContext, original: EntryView,
             f"a correction cannot change the programme's {changed}", field=f"envelope.payload.payload.{changed}", rule="correction-changes-identity"
         )
     corrected = program.evolve(last_index=ctx.index, **_program_fields(new, "payload."))
+    if corrected.award_per_park is not None:
+        largest = max((d.amount for d in state.find(RewardDisbursement, program_id=program.program_id)), default=Decimal("0.00"))
+        if corrected.award_per_park < largest:
+            raise errors.RuleViolation(
+                f"a park has received {largest} from the programme; the award per park cannot fall below that",
+                field="envelope.payload.payload.award_per_park",
+                rule="reward-exceeds-park-award",
+            )
     if corrected.budget < program.disbursed:
         raise errors.RuleViolation(
             f"{program.disbursed} has been paid from the programme; the budget cannot fall below that",

@@ -3,9 +3,11 @@
 The department sets them. A later targets entry for the same year (and park) replaces the one in force
 from its index on; the log keeps every one, so a report as of an earlier tree size shows the targets
 then in force. ``decided_at`` says when the department decided: it lies in or before the target year,
-so a decision taken before the log existed can still be recorded once. What no entry may do is move the
-goalposts once the year is over: after its end (by the entry's ``signed_at``) targets already recorded
-for that year stay as they are.
+so a decision taken before the log existed can still be recorded once; the reports then say that the
+targets were recorded after their year (``targets-set-after-target-year``), for an auditor to hold them
+against the department's published decision. What no entry may do is move the goalposts once the year
+is over: after its end (by the entry's ``signed_at``) targets already recorded for that year stay as
+they are.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def _programme_targets_set(state: Any, ctx: EntryContext) -> list[Entity]:
             decided_at=p["decided_at"],
             first_set_index=existing.first_set_index if existing is not None else ctx.index,
             set_index=ctx.index,
+            first_set_at=existing.first_set_at if existing is not None else ctx.signed_at,
         )
     ]
 
@@ -155,6 +158,7 @@ def _park_targets_set(state: Any, ctx: EntryContext) -> list[Entity]:
             decided_at=p["decided_at"],
             first_set_index=existing.first_set_index if existing is not None else ctx.index,
             set_index=ctx.index,
+            first_set_at=existing.first_set_at if existing is not None else ctx.signed_at,
         )
     ]
 
