@@ -41,11 +41,19 @@ def described(exc: errors.LedgerError) -> str:
 
 
 def fail_client(exc: ClientError) -> NoReturn:
-    """End the command on a failed request: one sentence when no API answer came, else the server's problem as JSON."""
+    """End the command on a failed request: one sentence when no API answer came; else the server's
+    problem in words (its detail, then each field at fault), and last the problem itself as one JSON
+    line for scripts."""
     if isinstance(exc, NoUsableAnswer):
         hint = " (the address comes from --server or LEDGER_URL)" if exc.problem["code"] in ("unreachable", "bad-address") else ""
         fail(f"{exc}{hint}")
-    fail(str(exc), as_json=True, problem=exc.problem)
+    problem = exc.problem
+    click.secho(f"error: the server refused it ({exc.status} {problem.get('code', 'error')}): {problem.get('detail', '')}", fg="red", err=True)
+    for field, messages in (problem.get("errors") or {}).items():
+        if isinstance(messages, list) and field != problem.get("field"):
+            click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
+    click.echo(json.dumps(problem, ensure_ascii=False, separators=(",", ":")), err=True)
+    raise SystemExit(1)
 
 
 # --- reading what the user gives -----------------------------------------------------------

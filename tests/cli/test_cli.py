@@ -113,7 +113,9 @@ def test_submit_reports_the_problem_and_exits_non_zero(live_url, operator_pem):
     bad = {"envelope": {"v": 1}, "signature": "x"}
     result = runner.invoke(commands, ["submit", "--url", live_url], input=json.dumps(bad))
     assert result.exit_code == 1
-    assert '"code": "invalid-input"' in result.output
+    sentence, problem = result.stderr.splitlines()[-2:]
+    assert sentence.startswith("error: the server refused it (422 invalid-input): missing field(s)")  # words for a person
+    assert json.loads(problem)["code"] == "invalid-input"  # and the problem for a script
 
 
 def test_sign_rejects_a_payload_that_is_not_json(operator_pem):
