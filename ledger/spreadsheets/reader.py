@@ -70,6 +70,7 @@ def xlsx_rows(data: bytes, sheet: str | None = None) -> Iterator[tuple[int, list
     from openpyxl.reader.excel import ExcelReader, _find_workbook_part
     from openpyxl.reader.workbook import WorkbookParser
     from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.utils.datetime import from_excel, from_ISO8601
     from openpyxl.xml.constants import SHARED_STRINGS
 
@@ -107,6 +108,7 @@ def xlsx_rows(data: bytes, sheet: str | None = None) -> Iterator[tuple[int, list
             rows = xlsx.sheet_rows(
                 source, strings, date_styles=workbook._date_formats, timedelta_styles=workbook._timedelta_formats,
                 to_date=lambda serial, duration: from_excel(serial, epoch, timedelta=duration), from_iso=from_ISO8601,
+                coordinate=coordinate_to_tuple,
             )  # fmt: skip
             for _, cells in rows:
                 if not cells:

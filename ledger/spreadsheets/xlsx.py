@@ -2,11 +2,11 @@
 without its objects per cell and without its second pass over a sheet that names no dimension.
 
 openpyxl still reads the workbook's parts (manifest, sheet list, styles: which cell styles are dates,
-the 1900 or 1904 epoch); only the shared strings and the sheet's rows are parsed here, with the same
-ElementTree parser openpyxl uses, each cell as ``openpyxl.worksheet._reader.WorkSheetParser.parse_cell``
-reads it with ``data_only=True`` (a test compares the two on workbooks of every kind of cell). The XML
-is fed in chunks and each row handed on and cleared as it ends, so memory stays flat in the sheet's
-length.
+the 1900 or 1904 epoch) in ``ledger.spreadsheets.reader``, which hands this module the functions it
+needs; only the shared strings and the sheet's rows are parsed here, with the ElementTree parser
+openpyxl uses, each cell as ``openpyxl.worksheet._reader.WorkSheetParser.parse_cell`` reads it with
+``data_only=True`` (a test compares the two on workbooks of every kind of cell). The XML is fed in
+chunks and each row handed on and cleared as it ends, so memory stays flat in the sheet's length.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ def sheet_rows(
     timedelta_styles: set[int],
     to_date: Callable[[int | float, bool], Any],
     from_iso: Callable[[str], Any],
+    coordinate: Callable[[str], tuple[int, int]],
 ) -> Iterator[tuple[int, list[Cell]]]:
     """Each ``<row>`` of a worksheet part, as (the row's number, its cells in file order).
 
@@ -102,10 +103,9 @@ def sheet_rows(
     :param timedelta_styles: those of them that format a duration.
     :param to_date: a serial number to its datetime (in the workbook's epoch; the flag: a duration).
     :param from_iso: an ISO 8601 text (a ``t="d"`` cell) to its datetime.
+    :param coordinate: a cell reference (``C7``) to its (row, column); ValueError when it is none.
     :raises SheetXmlError: for malformed XML, a bad cell reference or a shared string the table lacks.
     """
-    from openpyxl.utils.cell import coordinate_to_tuple
-
     row_number = 0
     for row in _ends(source, _ROW):
         number = row.get("r")
@@ -124,12 +124,12 @@ def sheet_rows(
         for element in row:
             if element.tag != _CELL:
                 continue
-            coordinate = element.get("r")
-            if coordinate:
+            reference = element.get("r")
+            if reference:
                 try:
-                    at, column = coordinate_to_tuple(coordinate)
+                    at, column = coordinate(reference)
                 except ValueError:  # openpyxl's CellCoordinatesException is one too
-                    raise SheetXmlError(f"{coordinate!r} is not a cell reference") from None
+                    raise SheetXmlError(f"{reference!r} is not a cell reference") from None
             else:
                 column += 1
                 at = row_number
@@ -138,7 +138,7 @@ def sheet_rows(
             except SheetXmlError:
                 raise
             except ValueError as exc:  # a number, boolean or ISO date that is not one
-                raise SheetXmlError(f"cell {coordinate or column}: {exc}") from None
+                raise SheetXmlError(f"cell {reference or column}: {exc}") from None
         yield row_number, cells
 
 
