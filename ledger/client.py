@@ -68,6 +68,22 @@ class LedgerClient:
         self.timeout = timeout
         self.token = token
 
+    def channel(self) -> LedgerClient:
+        """A client for the same server whose requests share one kept-alive connection, so that on a
+        server of several worker processes they reach the same one (what a dry run left in a worker's
+        memory serves the append that follows); ``close()`` it when done. Where a proxy would carry
+        the requests, or the address is not a server's, it is a plain client like this one."""
+        if not self._is_server_address(self.base_url):
+            return LedgerClient(self.base_url, timeout=self.timeout, token=self.token)
+        host = urlsplit(self.base_url).hostname or ""
+        proxies = urllib.request.getproxies()
+        if urlsplit(self.base_url).scheme in proxies and not urllib.request.proxy_bypass(host):
+            return LedgerClient(self.base_url, timeout=self.timeout, token=self.token)
+        return _Channel(self.base_url, timeout=self.timeout, token=self.token)
+
+    def close(self) -> None:
+        """Close what the client holds open (a plain client holds nothing)."""
+
     def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
         if not self._is_server_address(self.base_url):
@@ -119,6 +135,14 @@ class LedgerClient:
             code="not-json",
             status=status,
         )
+
+    def _problem(self, path: str, status: int, raw: bytes) -> ClientError:
+        """The ClientError of an answer with status ``status`` >= 400 and body ``raw``."""
+        try:
+            problem = json.loads(raw)
+        except ValueError:
+            return self._not_the_api(path, status)
+        return ClientError(status, problem if isinstance(problem, dict) else {"detail": problem})
 
     def _json(self, method: str, path: str, body: Any = None) -> Any:
         status, raw = self._request(method, path, body)
@@ -185,3 +209,55 @@ class LedgerClient:
     def log_info(self) -> dict[str, Any]:
         result: dict[str, Any] = self._json("GET", "/v1/log")
         return result
+
+
+class _Channel(LedgerClient):
+    """A LedgerClient over one persistent HTTP/1.1 connection (``LedgerClient.channel``), opened again
+    when the server closed it. Not for use by two threads at once."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0, token: str | None = None) -> None:
+        super().__init__(base_url, timeout=timeout, token=token)
+        self._connection: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        address = urlsplit(self.base_url)
+        if address.scheme == "https":
+            return http.client.HTTPSConnection(address.hostname or "", address.port, timeout=self.timeout, context=ssl.create_default_context())
+        return http.client.HTTPConnection(address.hostname or "", address.port, timeout=self.timeout)
+
+    def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        target = urlsplit(self.base_url).path.rstrip("/") + path
+        for attempt in range(2):
+            reused = self._connection is not None
+            if self._connection is None:
+                self._connection = self._connect()
+            try:
+                self._connection.request(method, target, body=data, headers=headers)
+                response = self._connection.getresponse()
+                raw = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self.close()
+                # A kept-alive connection the server closed while it sat idle: sent again on a new one.
+                # Every write is idempotent by its nonces, so a request the server did take is answered
+                # with its first receipts.
+                if reused and attempt == 0:
+                    continue
+                raise self._unreachable(exc) from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise self._unreachable(exc) from None
+            if response.will_close:
+                self.close()
+            if response.status >= 400:
+                raise self._problem(path, response.status, raw)
+            return response.status, raw
+        raise AssertionError("unreachable")

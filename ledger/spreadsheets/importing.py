@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +148,9 @@ class Importer:
         self.say = say
         self.now = now
         self.sleep = sleep
+        #: Connections opened for this run, and the one each batch (by its first position) was checked on.
+        self._channels: list[LedgerClient] = []
+        self._checked_on: dict[int, LedgerClient] = {}
 
     # --- reading and signing -------------------------------------------------------------------------
 
@@ -272,14 +276,24 @@ class Importer:
         """The server's result for each envelope (by position), batch by batch as they will be sent.
 
         An envelope still None is signed (``sign``) just before its batch goes: two batches are checked
-        at a time while the next is signed, since a dry run takes no lock and writes nothing.
+        at a time while the next is signed, since a dry run takes no lock and writes nothing. Each
+        check goes on a kept-alive connection of its own (``LedgerClient.channel``), and the batch's
+        append will go on the same one, to the server process that has just verified its signatures.
         """
         results: dict[int, dict[str, Any]] = {}
         wanted = set(range(len(envelopes)) if positions is None else positions)
         batches = [b for b in self._batches(len(envelopes)) if wanted.intersection(b)]
+        free: queue.SimpleQueue[LedgerClient] = queue.SimpleQueue()
+        for _ in range(DRY_RUNS_AT_ONCE):
+            free.put(self._channel())
 
         def check(batch: range, signed: list[dict[str, Any]]) -> tuple[range, list[dict[str, Any]]]:
-            return batch, self._call(lambda: self.client.dry_run_batch(signed))
+            channel = free.get()
+            try:
+                self._checked_on[batch.start] = channel
+                return batch, self._call(lambda: channel.dry_run_batch(signed))
+            finally:
+                free.put(channel)
 
         with self._bar(sum(len(b) for b in batches), "checking") as bar, ThreadPoolExecutor(max_workers=DRY_RUNS_AT_ONCE) as pool:
             pending = []
@@ -295,6 +309,17 @@ class Importer:
                     results[batch.start + result["index_in_batch"]] = result
                 bar.update(len(batch))
         return results
+
+    def _channel(self) -> LedgerClient:
+        channel = self.client.channel()
+        self._channels.append(channel)
+        return channel
+
+    def _close_channels(self) -> None:
+        for channel in self._channels:
+            channel.close()
+        self._channels.clear()
+        self._checked_on.clear()
 
     @staticmethod
     def _problem_line(row: SheetRow, problem: Mapping[str, Any], converted: Converted) -> str:
@@ -319,6 +344,12 @@ class Importer:
         :raises ClientError: when the server cannot be reached even after retries (nothing new written
             past the batches already answered).
         """
+        try:
+            return self._run(path, dry_run=dry_run, sheet=sheet)
+        finally:
+            self._close_channels()
+
+    def _run(self, path: Path, *, dry_run: bool, sheet: str | None) -> Outcome:
         data, converted = self.read(path, sheet=sheet)
         rows = converted.rows
         envelopes, fresh = self.envelopes(path, data, converted)
@@ -355,8 +386,9 @@ class Importer:
         try:
             with self._bar(len(rows), "importing") as bar:
                 for batch in self._batches(len(rows)):
+                    channel = self._checked_on.get(batch.start, self.client)
                     try:
-                        answer = self._call(lambda batch=batch: self.client.submit_batch([envelopes[i] for i in batch]))
+                        answer = self._call(lambda batch=batch, channel=channel: channel.submit_batch([envelopes[i] for i in batch]))
                     except ClientError as exc:
                         first, last = rows[batch.start].number, rows[batch.stop - 1].number
                         done = f"rows {rows[0].number}-{rows[batch.start - 1].number} are in the log" if batch.start else "no row was written"
