@@ -71,14 +71,22 @@ def nonce_for(file_sha256: str, row: int) -> str:
     return f"import-{file_sha256[:12]}-{row}"
 
 
-def _write_atomically(path: Path, lines: Iterator[str]) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    with open(temporary, "w", encoding="utf-8") as sink:
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _write_synced(path: Path, lines: Iterator[str]) -> None:
+    """Write ``lines`` to ``path`` and have them on disk before returning."""
+    with open(path, "w", encoding="utf-8") as sink:
         for line in lines:
             sink.write(line)
         sink.flush()
         os.fsync(sink.fileno())
-    os.replace(temporary, path)
+
+
+def _write_atomically(path: Path, lines: Iterator[str]) -> None:
+    _write_synced(_partial(path), lines)
+    os.replace(_partial(path), path)
 
 
 def _line(value: Any) -> str:
@@ -239,12 +247,14 @@ class Importer:
         signed_at = self.now()
         return lambda i: self._sign(rows[i], file_sha256, signed_at)
 
+    def _sidecar_lines(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any] | None]) -> Iterator[str]:
+        yield _line(self._header(path, hashlib.sha256(data).hexdigest(), len(rows)))
+        for row, envelope in zip(rows, envelopes, strict=True):
+            assert envelope is not None
+            yield _line({"row": row.number, "entry": envelope})
+
     def _write_sidecar(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any]]) -> None:
-        header = self._header(path, hashlib.sha256(data).hexdigest(), len(rows))
-        _write_atomically(
-            sidecar_path(path),
-            iter([_line(header), *(_line({"row": r.number, "entry": e}) for r, e in zip(rows, envelopes, strict=True))]),
-        )
+        _write_atomically(sidecar_path(path), self._sidecar_lines(path, data, rows, envelopes))
 
     # --- talking to the server -------------------------------------------------------------------------
 
@@ -272,6 +282,7 @@ class Importer:
         positions: Sequence[int] | None = None,
         *,
         sign: Callable[[int], dict[str, Any]] | None = None,
+        signed: Callable[[], None] = lambda: None,
     ) -> dict[int, dict[str, Any]]:
         """The server's result for each envelope (by position), batch by batch as they will be sent.
 
@@ -279,6 +290,7 @@ class Importer:
         at a time while the next is signed, since a dry run takes no lock and writes nothing. Each
         check goes on a kept-alive connection of its own (``LedgerClient.channel``), and the batch's
         append will go on the same one, to the server process that has just verified its signatures.
+        ``signed`` is called once every envelope is signed and sent, while the answers are awaited.
         """
         results: dict[int, dict[str, Any]] = {}
         wanted = set(range(len(envelopes)) if positions is None else positions)
@@ -303,6 +315,7 @@ class Importer:
                         assert sign is not None
                         envelopes[i] = sign(i)
                 pending.append(pool.submit(check, batch, [e for e in (envelopes[i] for i in batch) if e is not None]))
+            signed()
             for future in pending:
                 batch, answer = future.result()
                 for result in answer:
@@ -353,7 +366,30 @@ class Importer:
         data, converted = self.read(path, sheet=sheet)
         rows = converted.rows
         envelopes, fresh = self.envelopes(path, data, converted)
-        results = self.dry_run(envelopes, sign=self._signer(data, rows))
+        # The sidecar is written (and synced) to its .partial file while the dry run's answers are
+        # awaited, and put in place only once every row passed: before anything is appended, as ever.
+        staged = _partial(sidecar_path(path))
+        stage = (lambda: _write_synced(staged, self._sidecar_lines(path, data, rows, envelopes))) if fresh and not dry_run else (lambda: None)
+        try:
+            results = self.dry_run(envelopes, sign=self._signer(data, rows), signed=stage)
+            outcome = self._after_dry_run(path, data, converted, envelopes, results, fresh=fresh, dry_run=dry_run, staged=staged)
+        finally:
+            staged.unlink(missing_ok=True)
+        return outcome
+
+    def _after_dry_run(
+        self,
+        path: Path,
+        data: bytes,
+        converted: Converted,
+        envelopes: list[dict[str, Any] | None],
+        results: dict[int, dict[str, Any]],
+        *,
+        fresh: bool,
+        dry_run: bool,
+        staged: Path,
+    ) -> Outcome:
+        rows = converted.rows
         too_old = [i for i, r in results.items() if not r["ok"] and r["problem"].get("code") == "signed-too-old"]
         resigned = 0
         if too_old:  # only envelopes from the sidecar can be: the others were signed just now
@@ -376,8 +412,10 @@ class Importer:
             return Outcome(path, len(rows), True, already, len(already), resigned)
         signed = [e for e in envelopes if e is not None]
         assert len(signed) == len(rows)
-        if fresh or resigned:
+        if resigned:
             self._write_sidecar(path, data, rows, signed)
+        elif fresh:
+            os.replace(staged, sidecar_path(path))
         receipts = self._submit(path, rows, signed)
         return Outcome(path, len(rows), False, {n: r["index"] for n, r in receipts.items()}, len(already), resigned)
 
