@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.crypto.canonical import format_timestamp
+from ledger.crypto.canonical import b64encode, canonical_json, format_timestamp
 from ledger.crypto.signing import key_id, raw_public_key, sign_envelope
 
 
@@ -60,6 +60,49 @@ def make_envelope(
         "payload": dict(payload),
     }
     return sign_envelope(envelope, key)
+
+
+class EnvelopeSigner:
+    """Signs many envelopes of one type, signer, key and ``signed_at``: each the envelope, and the
+    signature, that ``make_envelope`` makes of the same members, with the members they share encoded once.
+
+    RFC 8785 orders the members by name (key, nonce, payload, signed_at, signer, type, v) and encodes
+    each value on its own, so the signed bytes are spliced from the shared members' encodings, the
+    nonce's and the payload's (a test holds them equal to ``canonical_json`` of the whole envelope).
+    """
+
+    def __init__(self, *, entry_type: str, signer: str, key: Ed25519PrivateKey, signed_at: datetime) -> None:
+        self.key = key
+        self.members = {"v": 1, "type": entry_type, "signer": signer, "key": key_id(raw_public_key(key)), "signed_at": format_timestamp(signed_at)}
+        shared = {name: canonical_json(value, path=f"envelope.{name}") for name, value in self.members.items()}
+        self._head = b'{"key":' + shared["key"] + b',"nonce":'
+        self._tail = b',"signed_at":' + shared["signed_at"] + b',"signer":' + shared["signer"] + b',"type":' + shared["type"] + b',"v":1}'
+
+    def sign(self, nonce: str, payload: Mapping[str, Any], canonical_payload: bytes | None = None) -> dict[str, Any]:
+        """``{"envelope", "signature"}`` for ``payload`` under ``nonce``.
+
+        :param canonical_payload: ``canonical_json(payload)``, when the caller has it already.
+        :raises NonCanonicalValue: as ``canonical_json`` would for the whole envelope.
+        """
+        body = dict(payload)
+        envelope = {**self.members, "nonce": nonce, "payload": body}
+        if _deeper_than(body, _SPLICED_DEPTH):  # far deeper than any sheet's: canonical_json judges the whole
+            message = canonical_json(envelope, path="envelope")
+        else:
+            if canonical_payload is None:
+                canonical_payload = canonical_json(body, path="envelope.payload")
+            message = b"".join((self._head, canonical_json(nonce, path="envelope.nonce"), b',"payload":', canonical_payload, self._tail))
+        return {"envelope": envelope, "signature": b64encode(self.key.sign(message))}
+
+
+#: Payloads nesting deeper than this are encoded whole: the depth limit counts from the envelope.
+_SPLICED_DEPTH = 8
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests containers more than ``depth`` levels below itself."""
+    members = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(isinstance(v, (dict, list)) and (depth <= 0 or _deeper_than(v, depth - 1)) for v in members)
 
 
 class LedgerClient:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.client import ClientError, LedgerClient, make_envelope
+from ledger.client import ClientError, EnvelopeSigner, LedgerClient
 from ledger.crypto.signing import key_id, raw_public_key
 from ledger.spreadsheets import reader
 from ledger.spreadsheets.rows import Converted, SheetRow, convert
@@ -177,12 +177,6 @@ class Importer:
             )
         return data, converted
 
-    def _sign(self, row: SheetRow, file_sha256: str, signed_at: datetime) -> dict[str, Any]:
-        return make_envelope(
-            entry_type=self.entry_type, signer=self.signer, key=self.key, payload=row.payload,
-            nonce=nonce_for(file_sha256, row.number), signed_at=signed_at,
-        )  # fmt: skip
-
     def _header(self, path: Path, file_sha256: str, rows: int) -> dict[str, Any]:
         return {
             "format": SIDECAR_FORMAT,
@@ -244,8 +238,8 @@ class Importer:
     def _signer(self, data: bytes, rows: Sequence[SheetRow]) -> Callable[[int], dict[str, Any]]:
         """Signs row ``i``'s envelope, every row at the same ``signed_at``."""
         file_sha256 = hashlib.sha256(data).hexdigest()
-        signed_at = self.now()
-        return lambda i: self._sign(rows[i], file_sha256, signed_at)
+        signer = EnvelopeSigner(entry_type=self.entry_type, signer=self.signer, key=self.key, signed_at=self.now())
+        return lambda i: signer.sign(nonce_for(file_sha256, rows[i].number), rows[i].payload, rows[i].canonical or None)
 
     def _sidecar_lines(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any] | None]) -> Iterator[str]:
         yield _line(self._header(path, hashlib.sha256(data).hexdigest(), len(rows)))

@@ -125,3 +125,57 @@ def test_behind_a_proxy_a_channel_is_a_plain_client(monkeypatch):
     monkeypatch.delenv("NO_PROXY", raising=False)
     channel = LedgerClient("http://ledger.invalid:8000").channel()
     assert type(channel) is LedgerClient
+
+
+PAYLOADS: list[dict[str, Any]] = [
+    {"loan": "L1", "principal": "1250.00", "term_months": 36, "exceeds_investment": False},
+    {"text": 'quote " backslash \\ newline \n tab \t nul-free', "中文": "园区", "é": ["a", "b"], "z": None, "a": True},
+    {"roles": ["lender", "admin"], "big": 2**53 - 1, "neg": -(2**53 - 1), "emoji": "🌿", "ctl": "\x01\x1f"},
+    {"deep": [[[[[[[[[["ten levels"]]]]]]]]]]},
+    {},
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=["loan", "escapes-and-non-ascii-keys", "numbers-and-controls", "deep", "empty"])
+def test_an_envelope_signer_signs_what_make_envelope_signs(payload):
+    from datetime import datetime, timezone
+
+    from ledger.client import EnvelopeSigner, make_envelope
+    from ledger.crypto.canonical import canonical_json
+    from ledger.crypto.signing import private_key_from_seed, raw_public_key, verify_envelope
+
+    key = private_key_from_seed(bytes(range(32)))
+    at = datetime(2026, 3, 1, 8, 30, 0, 250000, tzinfo=timezone.utc)
+    signer = EnvelopeSigner(entry_type="loan.registered", signer="bank-a", key=key, signed_at=at)
+    expected = make_envelope(entry_type="loan.registered", signer="bank-a", key=key, payload=payload, nonce="import-0123456789ab-7", signed_at=at)
+    for canonical in (None, canonical_json(payload)):
+        signed = signer.sign("import-0123456789ab-7", payload, canonical)
+        assert signed == expected and list(signed["envelope"]) == list(expected["envelope"])  # Ed25519 signatures are deterministic
+        verify_envelope(signed["envelope"], signed["signature"], raw_public_key(key))
+        assert signed["envelope"]["payload"] is not payload  # a copy, as make_envelope makes
+
+
+def test_an_envelope_signer_refuses_what_canonical_json_refuses():
+    from datetime import datetime, timezone
+
+    from ledger.client import EnvelopeSigner
+    from ledger.crypto.signing import private_key_from_seed
+    from ledger.errors import NonCanonicalValue
+
+    signer = EnvelopeSigner(entry_type="t.x", signer="bank-a", key=private_key_from_seed(bytes(32)), signed_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(NonCanonicalValue):
+        signer.sign("n-1", {"amount": 1.5})
+    from ledger.crypto.canonical import canonical_json
+
+    deep: Any = "x"
+    while True:  # the deepest payload canonical_json takes on its own: one level too deep in an envelope
+        deeper = [deep]
+        try:
+            canonical_json({"deep": deeper})
+        except NonCanonicalValue:
+            break
+        deep = deeper
+    with pytest.raises(NonCanonicalValue):
+        canonical_json({"payload": {"deep": deep}})
+    with pytest.raises(NonCanonicalValue):
+        signer.sign("n-1", {"deep": deep}, canonical_json({"deep": deep}))
