@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import threading
 from collections.abc import Mapping
 from hashlib import sha256
 
@@ -225,8 +226,62 @@ def verify_signature(message: bytes, signature: bytes, public_key: bytes) -> Non
         raise InvalidSignature("signature does not verify", field="signature") from None
 
 
+class VerifiedSignatures:
+    """A bounded memory of signatures that verified: (public key, message, signature) triples, each kept
+    as the SHA-256 of the three, so that checking the same bytes again (an append right after its dry
+    run) costs a hash instead of an Ed25519 verification.
+
+    Whether a signature verifies is a pure function of those bytes, so a remembered answer is always
+    the right one; whether the key may sign (registered to the signer, not revoked) is not part of it
+    and is checked by the caller every time. Only successes are remembered: a failure is verified (and
+    refused) anew each time. The key cannot be forged: a hit needs the very bytes, or a SHA-256
+    collision. The oldest digests are forgotten first once ``limit`` are held; safe across threads.
+    """
+
+    def __init__(self, limit: int = 65_536) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self._digests: dict[bytes, None] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(message: bytes, signature: bytes, public_key: bytes) -> bytes:
+        # Key and signature have fixed sizes (checked before anything is remembered), so the three
+        # concatenated name one triple only.
+        return sha256(b"".join((public_key, signature, message))).digest()
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def verify(self, message: bytes, signature: bytes, public_key: bytes) -> None:
+        """``verify_signature``, answered from memory when these bytes verified before.
+
+        :raises InvalidSignature, InvalidKey: as ``verify_signature``.
+        """
+        if len(public_key) != PUBLIC_KEY_SIZE or len(signature) != SIGNATURE_SIZE:
+            verify_signature(message, signature, public_key)  # raises: such a triple is never remembered
+        digest = self._digest(message, signature, public_key)
+        if digest in self._digests:
+            return
+        verify_signature(message, signature, public_key)
+        with self._lock:
+            self._digests[digest] = None
+            while len(self._digests) > self.limit:
+                del self._digests[next(iter(self._digests))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._digests.clear()
+
+
 def verify_envelope(
-    envelope: Mapping[str, object], signature_b64: object, public_key: bytes, *, canonical: bytes | None = None
+    envelope: Mapping[str, object],
+    signature_b64: object,
+    public_key: bytes,
+    *,
+    canonical: bytes | None = None,
+    verified: VerifiedSignatures | None = None,
 ) -> None:
     """Check a party's signature over JCS(envelope).
 
@@ -234,6 +289,7 @@ def verify_envelope(
     :param canonical: JCS(envelope) when the caller has it already (saves encoding it again).
     :param signature_b64: the ``signature`` member as received.
     :param public_key: the raw 32-byte public key of the envelope's ``key``.
+    :param verified: remember a signature that verifies there, and answer one remembered from it.
     :raises InvalidSignature: bad base64, not 64 bytes, or the signature does not verify.
     :raises NonCanonicalValue: the envelope holds a value JCS cannot encode exactly.
     :raises InvalidKey: ``public_key`` is not 32 bytes.
@@ -243,4 +299,7 @@ def verify_envelope(
     except InvalidBase64 as exc:
         raise InvalidSignature(exc.detail, field="signature") from None
     message = canonical if canonical is not None else canonical_json(dict(envelope), path="envelope")
-    verify_signature(message, signature, public_key)
+    if verified is None:
+        verify_signature(message, signature, public_key)
+    else:
+        verified.verify(message, signature, public_key)

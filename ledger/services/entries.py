@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import errors
 from ledger.crypto.canonical import format_timestamp
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
-from ledger.crypto.signing import key_id, verify_envelope
+from ledger.crypto.signing import VerifiedSignatures, key_id, verify_envelope
 from ledger.domain.catalog import GENESIS, entry_type
 from ledger.domain.entities import (
     Entity,
@@ -144,9 +144,18 @@ def _reject_repeats(prepared: Sequence[_Prepared]) -> None:
         _refuse_repeat(seen, p)
 
 
+#: Signatures this process verified lately, so that an append right after its dry run (``greenledger
+#: import`` sends each batch to both, on one connection, so to one worker) costs a SHA-256 rather than an
+#: Ed25519 verification an entry. A pure function of the bytes: key status and every rule are still
+#: checked on each append. Per process: a gunicorn worker remembers what it verified itself.
+VERIFIED_SIGNATURES = VerifiedSignatures(limit=65_536)
+
+
 def _check_signature(p: _Prepared, public_key: bytes) -> None:
     try:
-        verify_envelope(p.submission.envelope, p.submission.signature, public_key, canonical=p.submission.canonical_envelope)
+        verify_envelope(
+            p.submission.envelope, p.submission.signature, public_key, canonical=p.submission.canonical_envelope, verified=VERIFIED_SIGNATURES
+        )
     except errors.LedgerError as exc:
         raise _at(p.path, exc) from None
     p.signature_checked = True

@@ -68,7 +68,10 @@ class CellError(ValueError):
 def _text(value: str) -> str:
     """A text cell's value: without the spaces around it, and without the ``'`` greenledger's writers put
     in front of text a spreadsheet would run (``ledger.tabular.restore``)."""
-    return tabular.restore(value.strip(_SPACES)).strip(_SPACES)
+    text = value.strip(_SPACES)
+    if tabular.NEUTRALIZER not in text:
+        return text  # restore takes off only a ' it finds: most cells have none to look for
+    return tabular.restore(text).strip(_SPACES)
 
 
 def _significant_digits(number: Decimal) -> int:
@@ -84,12 +87,16 @@ def _spreadsheet_number(value: int | float) -> Decimal:
     else:
         shown = str(value)
     number = Decimal(shown)
+    _check_kept_digits(number, shown)
+    return number
+
+
+def _check_kept_digits(number: Decimal, shown: str) -> None:
     if _significant_digits(number) > MAX_SIGNIFICANT_DIGITS:
         raise CellError(
             f"the number {shown} has more significant digits than a spreadsheet keeps ({MAX_SIGNIFICANT_DIGITS}): "
             "store the exact value as text (format the column as Text)"
         )
-    return number
 
 
 def _decimal(column: Column, value: Any) -> str:
@@ -121,7 +128,7 @@ def _decimal(column: Column, value: Any) -> str:
         hint = " (a floating-point artefact: round it in the sheet, or type the amount as text)" if isinstance(value, float) else ""
         raise CellError(f"{shown} has more than {places} decimal places; amounts are never rounded{hint}")
     if isinstance(value, (int, float)):
-        _spreadsheet_number(value)  # at most the digits a spreadsheet keeps
+        _check_kept_digits(number, shown)  # at most the digits a spreadsheet keeps
     return format(exact, "f")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.client import ClientError, LedgerClient, make_envelope
+from ledger.client import ClientError, EnvelopeSigner, LedgerClient
 from ledger.crypto.signing import key_id, raw_public_key
 from ledger.spreadsheets import reader
 from ledger.spreadsheets.rows import Converted, SheetRow, convert
@@ -70,14 +71,22 @@ def nonce_for(file_sha256: str, row: int) -> str:
     return f"import-{file_sha256[:12]}-{row}"
 
 
-def _write_atomically(path: Path, lines: Iterator[str]) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    with open(temporary, "w", encoding="utf-8") as sink:
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _write_synced(path: Path, lines: Iterator[str]) -> None:
+    """Write ``lines`` to ``path`` and have them on disk before returning."""
+    with open(path, "w", encoding="utf-8") as sink:
         for line in lines:
             sink.write(line)
         sink.flush()
         os.fsync(sink.fileno())
-    os.replace(temporary, path)
+
+
+def _write_atomically(path: Path, lines: Iterator[str]) -> None:
+    _write_synced(_partial(path), lines)
+    os.replace(_partial(path), path)
 
 
 def _line(value: Any) -> str:
@@ -147,6 +156,9 @@ class Importer:
         self.say = say
         self.now = now
         self.sleep = sleep
+        #: Connections opened for this run, and the one each batch (by its first position) was checked on.
+        self._channels: list[LedgerClient] = []
+        self._checked_on: dict[int, LedgerClient] = {}
 
     # --- reading and signing -------------------------------------------------------------------------
 
@@ -164,12 +176,6 @@ class Importer:
                 f"{path.name}: {count} problem{'s' * (count != 1)} found; nothing was signed or sent", [str(p) for p in converted.problems]
             )
         return data, converted
-
-    def _sign(self, row: SheetRow, file_sha256: str, signed_at: datetime) -> dict[str, Any]:
-        return make_envelope(
-            entry_type=self.entry_type, signer=self.signer, key=self.key, payload=row.payload,
-            nonce=nonce_for(file_sha256, row.number), signed_at=signed_at,
-        )  # fmt: skip
 
     def _header(self, path: Path, file_sha256: str, rows: int) -> dict[str, Any]:
         return {
@@ -232,15 +238,17 @@ class Importer:
     def _signer(self, data: bytes, rows: Sequence[SheetRow]) -> Callable[[int], dict[str, Any]]:
         """Signs row ``i``'s envelope, every row at the same ``signed_at``."""
         file_sha256 = hashlib.sha256(data).hexdigest()
-        signed_at = self.now()
-        return lambda i: self._sign(rows[i], file_sha256, signed_at)
+        signer = EnvelopeSigner(entry_type=self.entry_type, signer=self.signer, key=self.key, signed_at=self.now())
+        return lambda i: signer.sign(nonce_for(file_sha256, rows[i].number), rows[i].payload, rows[i].canonical or None)
+
+    def _sidecar_lines(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any] | None]) -> Iterator[str]:
+        yield _line(self._header(path, hashlib.sha256(data).hexdigest(), len(rows)))
+        for row, envelope in zip(rows, envelopes, strict=True):
+            assert envelope is not None
+            yield _line({"row": row.number, "entry": envelope})
 
     def _write_sidecar(self, path: Path, data: bytes, rows: Sequence[SheetRow], envelopes: Sequence[dict[str, Any]]) -> None:
-        header = self._header(path, hashlib.sha256(data).hexdigest(), len(rows))
-        _write_atomically(
-            sidecar_path(path),
-            iter([_line(header), *(_line({"row": r.number, "entry": e}) for r, e in zip(rows, envelopes, strict=True))]),
-        )
+        _write_atomically(sidecar_path(path), self._sidecar_lines(path, data, rows, envelopes))
 
     # --- talking to the server -------------------------------------------------------------------------
 
@@ -268,18 +276,30 @@ class Importer:
         positions: Sequence[int] | None = None,
         *,
         sign: Callable[[int], dict[str, Any]] | None = None,
+        signed: Callable[[], None] = lambda: None,
     ) -> dict[int, dict[str, Any]]:
         """The server's result for each envelope (by position), batch by batch as they will be sent.
 
         An envelope still None is signed (``sign``) just before its batch goes: two batches are checked
-        at a time while the next is signed, since a dry run takes no lock and writes nothing.
+        at a time while the next is signed, since a dry run takes no lock and writes nothing. Each
+        check goes on a kept-alive connection of its own (``LedgerClient.channel``), and the batch's
+        append will go on the same one, to the server process that has just verified its signatures.
+        ``signed`` is called once every envelope is signed and sent, while the answers are awaited.
         """
         results: dict[int, dict[str, Any]] = {}
         wanted = set(range(len(envelopes)) if positions is None else positions)
         batches = [b for b in self._batches(len(envelopes)) if wanted.intersection(b)]
+        free: queue.SimpleQueue[LedgerClient] = queue.SimpleQueue()
+        for _ in range(DRY_RUNS_AT_ONCE):
+            free.put(self._channel())
 
         def check(batch: range, signed: list[dict[str, Any]]) -> tuple[range, list[dict[str, Any]]]:
-            return batch, self._call(lambda: self.client.dry_run_batch(signed))
+            channel = free.get()
+            try:
+                self._checked_on[batch.start] = channel
+                return batch, self._call(lambda: channel.dry_run_batch(signed))
+            finally:
+                free.put(channel)
 
         with self._bar(sum(len(b) for b in batches), "checking") as bar, ThreadPoolExecutor(max_workers=DRY_RUNS_AT_ONCE) as pool:
             pending = []
@@ -289,12 +309,24 @@ class Importer:
                         assert sign is not None
                         envelopes[i] = sign(i)
                 pending.append(pool.submit(check, batch, [e for e in (envelopes[i] for i in batch) if e is not None]))
+            signed()
             for future in pending:
                 batch, answer = future.result()
                 for result in answer:
                     results[batch.start + result["index_in_batch"]] = result
                 bar.update(len(batch))
         return results
+
+    def _channel(self) -> LedgerClient:
+        channel = self.client.channel()
+        self._channels.append(channel)
+        return channel
+
+    def _close_channels(self) -> None:
+        for channel in self._channels:
+            channel.close()
+        self._channels.clear()
+        self._checked_on.clear()
 
     @staticmethod
     def _problem_line(row: SheetRow, problem: Mapping[str, Any], converted: Converted) -> str:
@@ -319,10 +351,39 @@ class Importer:
         :raises ClientError: when the server cannot be reached even after retries (nothing new written
             past the batches already answered).
         """
+        try:
+            return self._run(path, dry_run=dry_run, sheet=sheet)
+        finally:
+            self._close_channels()
+
+    def _run(self, path: Path, *, dry_run: bool, sheet: str | None) -> Outcome:
         data, converted = self.read(path, sheet=sheet)
         rows = converted.rows
         envelopes, fresh = self.envelopes(path, data, converted)
-        results = self.dry_run(envelopes, sign=self._signer(data, rows))
+        # The sidecar is written (and synced) to its .partial file while the dry run's answers are
+        # awaited, and put in place only once every row passed: before anything is appended, as ever.
+        staged = _partial(sidecar_path(path))
+        stage = (lambda: _write_synced(staged, self._sidecar_lines(path, data, rows, envelopes))) if fresh and not dry_run else (lambda: None)
+        try:
+            results = self.dry_run(envelopes, sign=self._signer(data, rows), signed=stage)
+            outcome = self._after_dry_run(path, data, converted, envelopes, results, fresh=fresh, dry_run=dry_run, staged=staged)
+        finally:
+            staged.unlink(missing_ok=True)
+        return outcome
+
+    def _after_dry_run(
+        self,
+        path: Path,
+        data: bytes,
+        converted: Converted,
+        envelopes: list[dict[str, Any] | None],
+        results: dict[int, dict[str, Any]],
+        *,
+        fresh: bool,
+        dry_run: bool,
+        staged: Path,
+    ) -> Outcome:
+        rows = converted.rows
         too_old = [i for i, r in results.items() if not r["ok"] and r["problem"].get("code") == "signed-too-old"]
         resigned = 0
         if too_old:  # only envelopes from the sidecar can be: the others were signed just now
@@ -345,8 +406,10 @@ class Importer:
             return Outcome(path, len(rows), True, already, len(already), resigned)
         signed = [e for e in envelopes if e is not None]
         assert len(signed) == len(rows)
-        if fresh or resigned:
+        if resigned:
             self._write_sidecar(path, data, rows, signed)
+        elif fresh:
+            os.replace(staged, sidecar_path(path))
         receipts = self._submit(path, rows, signed)
         return Outcome(path, len(rows), False, {n: r["index"] for n, r in receipts.items()}, len(already), resigned)
 
@@ -355,8 +418,9 @@ class Importer:
         try:
             with self._bar(len(rows), "importing") as bar:
                 for batch in self._batches(len(rows)):
+                    channel = self._checked_on.get(batch.start, self.client)
                     try:
-                        answer = self._call(lambda batch=batch: self.client.submit_batch([envelopes[i] for i in batch]))
+                        answer = self._call(lambda batch=batch, channel=channel: channel.submit_batch([envelopes[i] for i in batch]))
                     except ClientError as exc:
                         first, last = rows[batch.start].number, rows[batch.stop - 1].number
                         done = f"rows {rows[0].number}-{rows[batch.start - 1].number} are in the log" if batch.start else "no row was written"

@@ -13,7 +13,9 @@ from pathlib import PurePath
 from typing import Any, Iterator, Sequence
 
 from ledger import errors, tabular
+from ledger.spreadsheets import xlsx
 from ledger.spreadsheets.cells import ErrorValue
+from ledger.spreadsheets.xlsx import Cell
 from ledger.tabular_xlsx import ooxml_unescape
 
 #: What Excel on a Chinese system saves "CSV" in, when it is not UTF-8.
@@ -45,7 +47,7 @@ def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         yield number, [cell if cell != "" else None for cell in cells]
 
 
-def _xlsx_value(cell: Any) -> Any:
+def _xlsx_value(cell: Cell) -> Any:
     if cell.data_type == "e":
         return ErrorValue(str(cell.value))
     value = cell.value
@@ -55,38 +57,70 @@ def _xlsx_value(cell: Any) -> Any:
 
 
 def xlsx_rows(data: bytes, sheet: str | None = None) -> Iterator[tuple[int, list[Any]]]:
-    """The rows of the first sheet (or the one named), read-only, with the values formulas last computed to.
+    """The rows of the first sheet (or the one named), with the values formulas last computed to.
 
-    :raises UnreadableFile: not an xlsx workbook, or no such sheet.
+    openpyxl reads the workbook's parts (its sheets, the styles that make numbers dates, the epoch);
+    ``ledger.spreadsheets.xlsx`` streams the shared strings and the sheet's cells, as openpyxl's
+    read-only mode would read them, every row there is (whatever size the file records).
+
+    :raises UnreadableFile: not an xlsx workbook, no such sheet, or malformed XML in it.
     """
     import zipfile
 
-    from openpyxl import load_workbook
+    from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+    from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            package = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+            package.read_manifest()
+            parser = WorkbookParser(package.archive, _find_workbook_part(package.package).PartName[1:])
+            parser.parse()
+            workbook = parser.wb
+            apply_stylesheet(package.archive, workbook)
+            parts = [(s.name, rel.target, "chartsheet" in rel.Type) for s, rel in parser.find_sheets() if rel.target in package.valid_files]
+            strings_part = package.package.find(SHARED_STRINGS)
+            strings: list[str] = []
+            if strings_part is not None:
+                with package.archive.open(strings_part.PartName[1:]) as source:
+                    strings = xlsx.shared_strings(source)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: ElementTree's ParseError
         raise UnreadableFile(f"not an .xlsx workbook ({exc})") from None
+    names = [name for name, _, _ in parts]
+    if sheet is None:
+        target = next((t for _, t, chart in parts if not chart), None)
+        if target is None:
+            raise UnreadableFile("the workbook has no worksheet")
+    elif sheet in names:
+        name, target, chart = parts[names.index(sheet)]
+        if chart:
+            raise UnreadableFile(f"{sheet!r} is a chart sheet, not a sheet of cells")
+    else:
+        raise UnreadableFile(f"no sheet named {sheet!r}; the workbook has {', '.join(names)}")
+    epoch = workbook.epoch
     try:
-        if sheet is None:
-            worksheet = workbook.worksheets[0]
-        elif sheet in workbook.sheetnames:
-            worksheet = workbook[sheet]
-        else:
-            raise UnreadableFile(f"no sheet named {sheet!r}; the workbook has {', '.join(workbook.sheetnames)}")
-        worksheet.reset_dimensions()  # some writers record a wrong size: read every row there is
-        for row in worksheet.iter_rows():
-            cells = [c for c in row if getattr(c, "column", None) is not None]
-            if not cells:
-                continue
-            values: list[Any] = [None] * max(c.column for c in cells)
-            for c in cells:
-                values[c.column - 1] = _xlsx_value(c)
-            yield cells[0].row, values
+        with package.archive.open(target) as source:
+            rows = xlsx.sheet_rows(
+                source, strings, date_styles=workbook._date_formats, timedelta_styles=workbook._timedelta_formats,
+                to_date=lambda serial, duration: from_excel(serial, epoch, timedelta=duration), from_iso=from_ISO8601,
+                coordinate=coordinate_to_tuple,
+            )  # fmt: skip
+            for _, cells in rows:
+                if not cells:
+                    continue
+                values: list[Any] = [None] * max(c.column for c in cells)
+                for c in cells:
+                    values[c.column - 1] = _xlsx_value(c)
+                yield cells[0].row, values
+    except xlsx.SheetXmlError as exc:
+        raise UnreadableFile(f"the sheet cannot be read: {exc}") from None
     finally:
-        workbook.close()
+        package.archive.close()
 
 
 SUFFIXES: Sequence[str] = (".csv", ".xlsx")

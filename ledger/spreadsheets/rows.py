@@ -43,6 +43,8 @@ class SheetRow:
 
     number: int
     payload: dict[str, Any]
+    #: ``canonical_json(payload)``, as the check made it (empty: not made); not part of the row's identity.
+    canonical: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass
@@ -146,6 +148,7 @@ def convert(type_name: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> Conver
             continue
         rows_seen += 1
         payload: dict[str, Any] = {"currency": DEFAULT_CURRENCY} if default_currency else {}
+        canonical = b""
         unread: set[str] = set()
         before = len(result.problems)
         for position, value in enumerate(values, start=1):
@@ -177,11 +180,11 @@ def convert(type_name: str, rows: Iterable[tuple[int, Sequence[Any]]]) -> Conver
                     result.problems.append(CellProblem(number, where[0], where[1], _messages(name, path, messages)))
         else:
             try:
-                canonical_json(payload)
+                canonical = canonical_json(payload)
             except errors.LedgerError as exc:
                 result.problems.append(CellProblem(number, None, None, exc.detail))
         if len(result.problems) == before and not unread:
-            result.rows.append(SheetRow(number, payload))
+            result.rows.append(SheetRow(number, payload, canonical))
     if not rows_seen:
         result.problems.append(CellProblem(result.header_row, None, None, "no rows below the header"))
     result.problems.sort(key=lambda p: (p.row, len(p.column or ""), p.column or ""))

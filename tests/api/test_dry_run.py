@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
 from tests.conftest import OPERATOR_ID
-from tests.helpers import Programme, party_key, party_payload, tree_size
+from ledger.crypto.canonical import b64encode
+from tests.helpers import Programme, kid, party_key, party_payload, tree_size
 
 
 @pytest.fixture
@@ -127,3 +128,61 @@ def test_a_dry_run_keeps_the_batch_limits_and_the_token_rule(make_app, database_
     assert client.post("/v1/entries/batch?dry_run=maybe", json={"entries": entries[:1]}).status_code == 422
     assert client.post("/v1/entries/batch?dry_run=false", json={"entries": entries[:1]}).status_code == 201
     assert OPERATOR_ID == entries[0]["envelope"]["signer"]
+
+
+@pytest.fixture
+def counted_verifications(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """Every Ed25519 verification the server runs, by its message; the memory of verified signatures
+    starts empty."""
+    import ledger.crypto.signing as signing
+    from ledger.services.entries import VERIFIED_SIGNATURES
+
+    VERIFIED_SIGNATURES.clear()
+    calls: list[bytes] = []
+    real = signing.verify_signature
+    monkeypatch.setattr(signing, "verify_signature", lambda message, signature, key: (calls.append(message), real(message, signature, key))[1])
+    yield calls
+    VERIFIED_SIGNATURES.clear()
+
+
+def test_an_append_right_after_its_dry_run_verifies_no_signature_again(client, sign, counted_verifications):
+    entries = [sign("party.registered", party_payload(f"bank-{i}", ["lender"])) for i in range(3)]
+    assert all(r["ok"] for r in _dry_run(client, entries))
+    assert len(counted_verifications) == 3
+    response = client.post("/v1/entries/batch", json={"entries": entries})
+    assert response.status_code == 201, response.get_json()
+    assert len(counted_verifications) == 3  # the dry run's verifications served the append
+    other = sign("party.registered", party_payload("bank-9", ["lender"]))
+    assert client.post("/v1/entries/batch", json={"entries": [other]}).status_code == 201
+    assert len(counted_verifications) == 4  # an entry no dry run saw is verified as ever
+
+
+def test_a_key_revoked_between_the_dry_run_and_the_append_is_refused(client, sign, counted_verifications):
+    admin_key = party_key("admin-2")
+    assert client.post("/v1/entries", json=sign("party.registered", party_payload("admin-2", ["admin"], admin_key))).status_code == 201
+    entry = sign("party.registered", party_payload("bank-a", ["lender"]), signer="admin-2", key=admin_key)
+    assert _dry_run(client, [entry])[0]["ok"]
+    revoke = sign("key.revoked", {"party": "admin-2", "key_id": kid(admin_key), "reason": "lost"})
+    assert client.post("/v1/entries", json=revoke).status_code == 201
+    size = tree_size(client)
+    refused = client.post("/v1/entries/batch", json={"entries": [entry]})
+    assert refused.status_code == 403, refused.get_json()
+    assert refused.content_type == "application/problem+json"
+    assert refused.get_json()["code"] == "key-revoked"
+    assert tree_size(client) == size
+
+
+def test_a_signature_remembered_from_a_dry_run_vouches_for_no_other_bytes(client, sign, counted_verifications):
+    good = sign("party.registered", party_payload("bank-a", ["lender"]))
+    assert _dry_run(client, [good])[0]["ok"]
+    forged = sign("party.registered", party_payload("bank-b", ["lender"]), nonce=good["envelope"]["nonce"])
+    forged["signature"] = good["signature"]
+    size = tree_size(client)
+    for path in ("/v1/entries/batch?dry_run=true", "/v1/entries/batch"):
+        response = client.post(path, json={"entries": [forged]})
+        body = response.get_json()
+        problem = body["results"][0]["problem"] if "results" in body else body
+        assert problem["code"] == "invalid-signature", body
+    assert tree_size(client) == size
+    bad = dict(good, signature=b64encode(bytes(64)))
+    assert client.post("/v1/entries/batch", json={"entries": [bad]}).get_json()["code"] == "invalid-signature"

@@ -245,3 +245,18 @@ def test_refusals_say_what_an_importer_can_do(bank, tmp_path):
         )
     assert refused.value.lines == ["row 2, column C (本金): 12.345 has more than 2 decimal places; amounts are never rounded"]
     assert not refused.value.written
+
+
+def test_the_server_verifies_each_imported_signature_once(app, bank, tmp_path, monkeypatch):
+    import ledger.crypto.signing as signing
+    from ledger.services.entries import VERIFIED_SIGNATURES
+
+    VERIFIED_SIGNATURES.clear()
+    verified: list[bytes] = []
+    real = signing.verify_signature
+    monkeypatch.setattr(signing, "verify_signature", lambda message, signature, key: (verified.append(message), real(message, signature, key))[1])
+    book = loan_book(tmp_path / "loans.xlsx", 300)
+    result = run_import(bank, book, "--batch", "100")
+    assert result.exit_code == 0, result.output
+    assert len(verified) == len(set(verified)) == 300  # in the dry run; the appends found them verified
+    VERIFIED_SIGNATURES.clear()

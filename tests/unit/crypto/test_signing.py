@@ -267,3 +267,66 @@ def test_envelope_with_a_float_cannot_be_signed_or_verified() -> None:
     assert caught.value.field == "envelope.payload.amount"
     with pytest.raises(NonCanonicalValue):
         verify_envelope(bad, b64encode(b"\x00" * 64), raw_public_key(ALICE))
+
+
+def _signed_triple(message: bytes = b"an envelope's canonical bytes") -> tuple[bytes, bytes, bytes]:
+    key = private_key_from_seed(bytes(range(32)))
+    return message, key.sign(message), raw_public_key(key)
+
+
+def test_verified_signatures_answer_the_same_bytes_from_memory(monkeypatch):
+    import ledger.crypto.signing as signing
+
+    calls: list[bytes] = []
+    real = signing.verify_signature
+    monkeypatch.setattr(signing, "verify_signature", lambda m, s, k: (calls.append(m), real(m, s, k))[1])
+    verified = signing.VerifiedSignatures(limit=10)
+    message, signature, public_key = _signed_triple()
+    verified.verify(message, signature, public_key)
+    verified.verify(message, signature, public_key)
+    assert len(calls) == 1 and len(verified) == 1
+
+
+@pytest.mark.parametrize("change", ["message", "signature", "key"])
+def test_a_remembered_signature_vouches_for_its_own_bytes_only(change):
+    from ledger.crypto.signing import VerifiedSignatures
+
+    verified = VerifiedSignatures()
+    message, signature, public_key = _signed_triple()
+    verified.verify(message, signature, public_key)
+    other_key = raw_public_key(private_key_from_seed(bytes(32)))
+    changed = {
+        "message": (message + b" ", signature, public_key),
+        "signature": (message, signature[:-1] + bytes([signature[-1] ^ 1]), public_key),
+        "key": (message, signature, other_key),
+    }[change]
+    with pytest.raises(InvalidSignature):
+        verified.verify(*changed)
+    with pytest.raises(InvalidSignature):  # a failure is not remembered either: refused again
+        verified.verify(*changed)
+    assert len(verified) == 1
+
+
+def test_wrong_sizes_are_refused_even_when_their_bytes_run_together_into_a_remembered_triple():
+    from ledger.crypto.signing import VerifiedSignatures
+
+    verified = VerifiedSignatures()
+    message, signature, public_key = _signed_triple()
+    verified.verify(message, signature, public_key)
+    # the same 32 + 64 + n bytes, cut elsewhere: a 31-byte key, its last byte moved into the signature
+    with pytest.raises(InvalidKey):
+        verified.verify(signature[63:] + message, public_key[31:] + signature[:63], public_key[:31])
+
+
+def test_verified_signatures_forget_the_oldest_past_their_limit():
+    from ledger.crypto.signing import VerifiedSignatures
+
+    verified = VerifiedSignatures(limit=3)
+    triples = [_signed_triple(b"message %d" % n) for n in range(5)]
+    for triple in triples:
+        verified.verify(*triple)
+    assert len(verified) == 3
+    digests = list(verified._digests)
+    assert digests == [VerifiedSignatures._digest(*t) for t in triples[2:]]
+    with pytest.raises(ValueError):
+        VerifiedSignatures(limit=0)
