@@ -17,6 +17,7 @@ from typing import Any
 from ledger import errors
 from ledger.crypto.canonical import b64encode, format_timestamp
 from ledger.domain import roles
+from ledger.domain.assessment import year_bounds
 from ledger.domain.entities import (
     CreditBlock,
     Entity,
@@ -32,6 +33,7 @@ from ledger.domain.entities import (
     RewardProgram,
     Verification,
 )
+from ledger.domain.types.rewards import PARK_SUCCESS
 from ledger.reconciliation.attribution import loan_shares
 from ledger.reconciliation.books import Books
 from ledger.reconciliation.exceptions import (
@@ -51,9 +53,7 @@ from ledger.reconciliation.figures import (
     ratio,
     tonnes,
 )
-from ledger.domain.types.rewards import PARK_SUCCESS
 from ledger.reconciliation.source import ReportSource
-from ledger.domain.assessment import year_bounds
 from ledger.reconciliation.targets import (
     ParkYear,
     late_targets_finding,

@@ -39,6 +39,7 @@ from ledger.reconciliation.source import ReportSource
 HUNDRED = Decimal(100)
 
 #: A park's standing in a target year, as reports name it.
+NO_TARGETS = "no-targets"  # the programme has targets for the year, the park none
 IN_PROGRESS = "in-progress"  # the year is not over
 STATISTICS_INCOMPLETE = "statistics-incomplete"  # over, and the statistics do not cover it
 NOT_ASSESSED = "not-assessed"  # complete statistics, no assessment yet
@@ -72,6 +73,8 @@ class ParkYear:
     def status(self, as_of: datetime) -> str:
         if self.assessment is not None:
             return ASSESSED_SUCCESSFUL if self.assessment.outcome == SUCCESSFUL else ASSESSED_NOT_SUCCESSFUL
+        if self.targets is None:
+            return NO_TARGETS
         if self.complete:
             return NOT_ASSESSED
         return IN_PROGRESS if as_of < year_bounds(self.year)[1] else STATISTICS_INCOMPLETE

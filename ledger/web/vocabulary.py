@@ -154,6 +154,7 @@ SEVERITIES: dict[str, LazyString] = {"error": _l("error"), "warning": _l("warnin
 
 #: A park's standing in a target year (``ledger.reconciliation.targets``).
 TARGET_STATUSES: dict[str, LazyString] = {
+    "no-targets": _l("no targets set"),
     "in-progress": _l("year in progress"),
     "statistics-incomplete": _l("statistics incomplete"),
     "not-assessed": _l("not assessed yet"),

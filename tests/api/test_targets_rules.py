@@ -322,3 +322,10 @@ def test_a_park_awards_floor_is_what_a_park_was_paid(prog):
     lowered = {"corrects": created, "reason": "award cut", "payload": prog.park_program(award_per_park="3999999.99")}
     prog.refused("dept", "entry.corrected", lowered, 422, "reward-exceeds-park-award", "envelope.payload.payload.award_per_park")
     prog.ok("dept", "entry.corrected", {**lowered, "payload": prog.park_program(award_per_park="4000000.00")})
+
+
+def test_a_park_without_targets_for_a_programme_year_is_counted_as_such(prog):
+    prog.ok("dept", "park.registered", prog.park())
+    prog.ok("dept", "programme.targets.set", programme_targets(target_year=2030, decided_at="2026-01-01T00:00:00Z"))
+    (year,) = prog.get("/v1/reports/programme")["report"]["figures"]["years"]
+    assert year["status"] == {"no-targets": 1} and year["parks_with_targets"] == 0
