@@ -446,25 +446,23 @@ class DemoProgramme:
             })
 
 
+def _optional_decimal(p: Mapping[str, Any], name: str) -> Decimal | None:
+    return Decimal(p[name]) if p.get(name) is not None else None
+
+
 def _statistics_entity(p: Mapping[str, Any]) -> ParkStatistics:
     """A statistics payload as the projection the rules keep, to judge the demo's own assessments."""
-    def optional(name: str) -> Decimal | None:
-        return Decimal(p[name]) if p.get(name) is not None else None
-
     return ParkStatistics(
         f"{p['park']}/{p['period_start']}", p["park"], parse_timestamp(p["period_start"], field=""), parse_timestamp(p["period_end"], field=""),
         Decimal(p["output_value"]), p["currency"], Decimal(p["energy_use_tce"]), Decimal(p["total_emissions"]), 0, 0,
-        optional("green_output_value"), optional("coal_consumption_tce"), optional("clean_energy_tce"),
+        _optional_decimal(p, "green_output_value"), _optional_decimal(p, "coal_consumption_tce"), _optional_decimal(p, "clean_energy_tce"),
     )  # fmt: skip
 
 
 def _targets_entity(p: Mapping[str, Any]) -> ParkTargets:
-    def optional(name: str) -> Decimal | None:
-        return Decimal(p[name]) if p.get(name) is not None else None
-
     return ParkTargets(
         f"{p['park']}/{p['target_year']}", p["park"], p["target_year"], Decimal(p["intensity_reduction_percent"]),
-        optional("emissions_cap"), optional("coal_cap_tce"), optional("min_clean_energy_share_percent"),
+        _optional_decimal(p, "emissions_cap"), _optional_decimal(p, "coal_cap_tce"), _optional_decimal(p, "min_clean_energy_share_percent"),
         parse_timestamp(p["decided_at"], field=""), 0, 0, parse_timestamp(p["decided_at"], field=""),
     )  # fmt: skip
 

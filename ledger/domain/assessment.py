@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ledger.domain.entities import Park, ParkStatistics, ParkTargets
 
@@ -148,6 +148,12 @@ def year_figures(park: Park, statistics: Sequence[ParkStatistics]) -> YearFigure
         coal_consumption_tce=_rounded(_sum_or_none([s.coal_consumption_tce for s in statistics]), TONNES),
         clean_energy_share_percent=_rounded(share, PERCENT),
     )
+
+
+def differing_figures(stated: Mapping[str, Decimal | None], figures: YearFigures) -> list[str]:
+    """The figure names whose stated value is not the one ``figures`` holds (a missing figure differs
+    from any value)."""
+    return [name for name, value in figures.as_dict().items() if stated[name] != value]
 
 
 def missed_targets(figures: YearFigures, targets: ParkTargets) -> tuple[str, ...]:

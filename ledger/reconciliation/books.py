@@ -26,6 +26,7 @@ class Books:
     verifications: dict[str, list[Verification]] = field(default_factory=lambda: defaultdict(list))
     rewards: dict[str, list[RewardDisbursement]] = field(default_factory=lambda: defaultdict(list))
     blocks: dict[str, list[CreditBlock]] = field(default_factory=lambda: defaultdict(list))  # by verification
+    park_rewards: list[RewardDisbursement] = field(default_factory=list)
     _attributions: dict[str, ProjectAttribution] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -54,8 +55,10 @@ class Books:
         for verification in verifications:
             self.verifications[verification.project_id].append(verification)
         for reward in rewards:
-            if reward.project_id is not None:  # park-success rewards pay parks (ledger.reconciliation.targets)
+            if reward.project_id is not None:
                 self.rewards[reward.project_id].append(reward)
+            else:  # park-success rewards pay parks (ledger.reconciliation.targets)
+                self.park_rewards.append(reward)
 
     def _add_blocks(self, blocks: list[CreditBlock]) -> None:
         for block in blocks:

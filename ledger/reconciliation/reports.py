@@ -56,6 +56,7 @@ from ledger.reconciliation.figures import (
 from ledger.reconciliation.source import ReportSource
 from ledger.reconciliation.targets import (
     ParkYear,
+    every_park_years,
     late_targets_finding,
     park_reward_findings,
     park_years,
@@ -512,9 +513,9 @@ def summary_report(source: ReportSource, as_of: datetime, settings: Settings) ->
     findings += reward_findings(
         [d for ds in books.rewards.values() for d in ds], {p.program_id: p for p in programs}, {v.verification_id: v for v in all_verifications}
     )
-    years = [line for park in parks for line in park_years(source, park, statistics=statistics[park.park_id])]
+    years = [line for lines in every_park_years(source, parks, statistics) for line in lines]
     findings += target_findings(years, as_of)
-    park_rewards = [d for d in source.find(RewardDisbursement) if d.park_id is not None]
+    park_rewards = books.park_rewards
     findings += _park_reward_findings(source, park_rewards)
     by_code: dict[str, int] = defaultdict(int)
     for f in findings:
@@ -566,8 +567,8 @@ def programme_report(source: ReportSource, as_of: datetime, settings: Settings) 
     programs = {p.program_id: p for p in source.find(RewardProgram)}
     park_rewards = [d for d in source.find(RewardDisbursement) if d.park_id is not None]
     by_year: dict[int, list[ParkYear]] = defaultdict(list)
-    for park in parks:
-        for line in park_years(source, park, years, statistics=statistics[park.park_id]):
+    for lines in every_park_years(source, parks, statistics, years):
+        for line in lines:
             by_year[line.year].append(line)
     sections = []
     for year in years:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ledger.crypto.canonical import format_timestamp
 from ledger.domain.assessment import (
@@ -19,6 +19,7 @@ from ledger.domain.assessment import (
     FIGURE_NAMES,
     Judgement,
     covers_year,
+    differing_figures,
     judge,
     statistics_of_year,
     year_bounds,
@@ -115,19 +116,52 @@ def target_years(source: ReportSource) -> list[int]:
     return sorted(years)
 
 
-def park_years(source: ReportSource, park: Park, years: Iterable[int] | None = None, *, statistics: Sequence[ParkStatistics] | None = None) -> list[ParkYear]:
-    """The park in each year it has targets for (or ``years``), with the rewards paid for its success."""
-    targets = {t.target_year: t for t in source.find(ParkTargets, park_id=park.park_id)}
-    assessments = {a.target_year: a for a in source.find(ParkAssessment, park_id=park.park_id)}
-    all_statistics = list(statistics) if statistics is not None else source.find(ParkStatistics, park_id=park.park_id)
-    rewards = [d for d in source.find(RewardDisbursement, park_id=park.park_id)]
+def park_years(source: ReportSource, park: Park, *, statistics: Sequence[ParkStatistics]) -> list[ParkYear]:
+    """The park in each year it has targets for, with the rewards paid for its success."""
+    return _lines(
+        park,
+        source.find(ParkTargets, park_id=park.park_id),
+        source.find(ParkAssessment, park_id=park.park_id),
+        statistics,
+        source.find(RewardDisbursement, park_id=park.park_id),
+        None,
+    )
+
+
+def every_park_years(
+    source: ReportSource, parks: Sequence[Park], statistics: Mapping[str, Sequence[ParkStatistics]], years: Iterable[int] | None = None
+) -> list[list[ParkYear]]:
+    """``park_years`` of each of ``parks`` (or each in ``years``), reading targets, assessments and park
+    rewards once for all of them rather than once a park."""
+    targets, assessments, rewards = defaultdict(list), defaultdict(list), defaultdict(list)
+    for t in source.find(ParkTargets):
+        targets[t.park_id].append(t)
+    for a in source.find(ParkAssessment):
+        assessments[a.park_id].append(a)
+    for d in source.find(RewardDisbursement):
+        if d.park_id is not None:
+            rewards[d.park_id].append(d)
+    wanted = None if years is None else list(years)
+    return [_lines(p, targets[p.park_id], assessments[p.park_id], statistics.get(p.park_id, ()), rewards[p.park_id], wanted) for p in parks]
+
+
+def _lines(
+    park: Park,
+    park_targets: Iterable[ParkTargets],
+    park_assessments: Iterable[ParkAssessment],
+    statistics: Sequence[ParkStatistics],
+    park_rewards: Iterable[RewardDisbursement],
+    years: Iterable[int] | None,
+) -> list[ParkYear]:
+    targets = {t.target_year: t for t in park_targets}
+    assessments = {a.target_year: a for a in park_assessments}
     rewarded: dict[str, list[RewardDisbursement]] = defaultdict(list)
-    for d in rewards:
+    for d in park_rewards:
         if d.assessment_id is not None:
             rewarded[d.assessment_id].append(d)
     lines = []
     for year in sorted(set(targets) if years is None else set(years)):
-        inside = statistics_of_year(all_statistics, year)
+        inside = statistics_of_year(statistics, year)
         complete = covers_year(inside, year)
         t = targets.get(year)
         judgement = judge(park, inside, t) if complete and t is not None else None
@@ -190,9 +224,7 @@ def _contradiction(line: ParkYear) -> str | None:
     named = {s.reported_index: s for s in line.statistics}
     if set(named) != set(a.statistics_indices) or not line.complete or line.judgement is None:
         return "the statistics it names do not cover the year"
-    stated = {name: getattr(a, name) for name in FIGURE_NAMES}
-    computed = line.judgement.figures.as_dict()
-    differing = [name for name in FIGURE_NAMES if stated[name] != computed[name] or (stated[name] is None) != (computed[name] is None)]
+    differing = differing_figures({name: getattr(a, name) for name in FIGURE_NAMES}, line.judgement.figures)
     if differing:
         return f"its statistics give other figures ({', '.join(differing)})"
     if a.outcome != line.judgement.outcome:
@@ -234,16 +266,21 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO)
 
 
+def _reporting(lines: Sequence[ParkYear], figure: str) -> list[ParkYear]:
+    """The lines whose every period reports ``figure``: a year's figure is never a part year's."""
+    return [line for line in lines if all(getattr(s, figure) is not None for s in line.statistics)]
+
+
 def programme_year(year: int, targets: ProgrammeTargets | None, lines: Sequence[ParkYear], rewards: Sequence[RewardDisbursement], as_of: datetime) -> dict[str, Any]:
     """The programme's progress in ``year``: the parks whose statistics cover it, summed, against the targets."""
     complete = [line for line in lines if line.complete]
     output = _sum(s.output_value for line in complete for s in line.statistics)
-    green_lines = [line for line in complete if all(s.green_output_value is not None for s in line.statistics)]
+    green_lines = _reporting(complete, "green_output_value")
     green = _sum(s.green_output_value for line in green_lines for s in line.statistics)  # type: ignore[misc]
     emissions = _sum(s.total_emissions for line in complete for s in line.statistics)
     baseline = _sum(line.park.baseline_emissions for line in complete)
-    coal_lines = [line for line in complete if all(s.coal_consumption_tce is not None for s in line.statistics)]
-    clean_lines = [line for line in complete if all(s.clean_energy_tce is not None for s in line.statistics)]
+    coal_lines = _reporting(complete, "coal_consumption_tce")
+    clean_lines = _reporting(complete, "clean_energy_tce")
     clean = _sum(s.clean_energy_tce for line in clean_lines for s in line.statistics)  # type: ignore[misc]
     clean_energy_use = _sum(s.energy_use_tce for line in clean_lines for s in line.statistics)
     statuses: dict[str, int] = defaultdict(int)

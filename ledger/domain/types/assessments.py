@@ -17,7 +17,7 @@ from marshmallow import fields, validate
 
 from ledger import errors
 from ledger.domain import roles
-from ledger.domain.assessment import FIGURE_NAMES, OUTCOMES, SUCCESSFUL, coverage_problem, judge, year_bounds
+from ledger.domain.assessment import OUTCOMES, SUCCESSFUL, coverage_problem, differing_figures, judge, year_bounds
 from ledger.domain.entities import Entity, Park, ParkAssessment, ParkStatistics, ParkTargets, RewardDisbursement
 from ledger.domain.fields import Base64Bytes, DecimalString, Money, Tonnes
 from ledger.domain.payloads import StrictSchema, entity_id
@@ -91,14 +91,14 @@ def _judged(state: LedgerState, ctx: EntryContext, p: Mapping[str, Any], prefix:
             rule="statistics-do-not-cover-year",
         )
     judgement = judge(park, statistics, targets)
-    given = {name: p[name] for name in FIGURE_NAMES}
-    for name, value in judgement.figures.as_dict().items():
-        if given[name] != value or (given[name] is None) != (value is None):
-            raise errors.RuleViolation(
-                f"{name} is {_figure_text(given[name])}; the statistics give {_figure_text(value)}",
-                field=field_path(prefix + name),
-                rule="assessment-figures-mismatch",
-            )
+    differing = differing_figures(p, judgement.figures)
+    if differing:
+        name = differing[0]
+        raise errors.RuleViolation(
+            f"{name} is {_figure_text(p[name])}; the statistics give {_figure_text(getattr(judgement.figures, name))}",
+            field=field_path(prefix + name),
+            rule="assessment-figures-mismatch",
+        )
     if p["outcome"] != judgement.outcome:
         reason = f"it missed {', '.join(judgement.missed)}" if judgement.missed else "it met every target"
         raise errors.RuleViolation(

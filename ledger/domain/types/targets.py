@@ -13,7 +13,7 @@ they are.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from marshmallow import fields, validate
 
@@ -24,6 +24,7 @@ from ledger.domain.entities import Entity, Park, ParkAssessment, ParkTargets, Pr
 from ledger.domain.fields import DecimalString, Money, Tonnes, UtcTimestamp
 from ledger.domain.payloads import StrictSchema, currency_code, entity_id
 from ledger.domain.rules import EntryContext, EntryType, field_path, require, require_currency, require_positive
+from ledger.domain.state import LedgerState
 
 HUNDRED = Decimal(100)
 
@@ -76,12 +77,12 @@ def _require_decided_in_time(ctx: EntryContext, year: int) -> None:
         raise errors.RuleViolation("decided_at lies after the entry was signed", field=field_path("decided_at"), rule="targets-decided-after-signing")
 
 
-def _require_open(ctx: EntryContext, year: int, existing: Entity | None) -> None:
+def _require_open(ctx: EntryContext, year: int, existing: ProgrammeTargets | ParkTargets | None) -> None:
     """Targets already recorded for a year stay as they are once it is over."""
     _, year_end = year_bounds(year)
     if existing is not None and ctx.signed_at >= year_end:
         raise errors.RuleViolation(
-            f"{year} is over: the targets recorded for it (index {existing.set_index}) can no longer be replaced",  # type: ignore[attr-defined]
+            f"{year} is over: the targets recorded for it (index {existing.set_index}) can no longer be replaced",
             field=field_path("target_year"),
             rule="targets-after-target-year",
         )
@@ -92,7 +93,7 @@ def _percent(value: Decimal | None, name: str) -> None:
         raise errors.InvalidInput("must be between 0 and 100", field=field_path(name))
 
 
-def _programme_targets_set(state: Any, ctx: EntryContext) -> list[Entity]:
+def _programme_targets_set(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     p = ctx.payload
     year = p["target_year"]
     require_positive(p["output_value"], "output_value")
@@ -125,7 +126,7 @@ def targets_id(park_id: str, year: int) -> str:
     return f"{park_id}/{year}"
 
 
-def _park_targets_set(state: Any, ctx: EntryContext) -> list[Entity]:
+def _park_targets_set(state: LedgerState, ctx: EntryContext) -> list[Entity]:
     p = ctx.payload
     year = p["target_year"]
     park: Park = require(state, Park, p["park"], "park")
