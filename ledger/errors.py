@@ -191,6 +191,13 @@ class Forbidden(LedgerError):
     title = "Forbidden"
 
 
+class FormTokenInvalid(Forbidden):
+    """A write sent with the pages' session lacks this session's form token (X-CSRFToken), or it is stale."""
+
+    code = "form-token-invalid"
+    title = "Form token missing or invalid"
+
+
 class TokenPartyMismatch(Forbidden):
     """A write's envelope is signed by another party than the one the token was issued to."""
 

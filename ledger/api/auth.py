@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from flask import Flask, g, request, session
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from ledger import errors
 from ledger.api.body import runtime
@@ -78,6 +80,11 @@ SELF_GUARDED_BLUEPRINTS = frozenset({"web"})
 #: The key of the server-side session's id in the (signed) session cookie (services.sessions).
 SESSION_ID = "sid"
 
+#: The writes a page may send with its session instead of a bearer token: the same signed envelopes,
+#: with the session's form token in this header (a cross-site page can neither read nor send it).
+SESSION_WRITE_ENDPOINTS = frozenset({"entries.Entries"})
+FORM_TOKEN_HEADER = "X-CSRFToken"
+
 
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
@@ -94,11 +101,28 @@ def _identify() -> None:
     g.token_sent = token = _bearer()
     if token:
         g.principal = authenticate(runtime(), token)
-    elif request.method in ("GET", "HEAD") and SESSION_ID in session:
-        # The session authenticates reads only: a cross-site form must never be able to write.
+    elif SESSION_ID in session and (request.method in ("GET", "HEAD") or _signed_form_write()):
         g.principal = resume_session(runtime(), session[SESSION_ID])
     else:
         g.principal = None
+
+
+def _signed_form_write() -> bool:
+    """Whether this is a page's write sent with its session: only to ``SESSION_WRITE_ENDPOINTS``, and
+    only with the session's form token, so a cross-site form can never write with a visitor's cookie.
+
+    :raises FormTokenInvalid: for such a write without the token, or with another session's or a stale one.
+    """
+    if request.method != "POST" or request.endpoint not in SESSION_WRITE_ENDPOINTS:
+        return False
+    try:
+        validate_csrf(request.headers.get(FORM_TOKEN_HEADER))
+    except ValidationError as exc:
+        raise errors.FormTokenInvalid(
+            f"a write sent with the pages' session needs the page's form token in {FORM_TOKEN_HEADER} ({exc}); reload the page",
+            field=FORM_TOKEN_HEADER,
+        ) from None
+    return True
 
 
 def _gate() -> None:

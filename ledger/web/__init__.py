@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from ledger.web.i18n import init_babel
+from ledger.web import signing  # noqa: F401  (its routes join the blueprint)
 from ledger.web.views import bp, csrf, unrouted_error
 
 

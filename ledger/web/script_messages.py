@@ -1,4 +1,4 @@
-"""The messages the pages' scripts show (``static/web/proof.js``), translated on the server.
+"""The messages the pages' scripts show (``static/web/proof.js``, ``sign.js``), translated on the server.
 
 A page hands them to its script as JSON (``templates/web/script_messages.html``), keyed by the English
 text the script falls back to; ``{name}`` marks a value the script fills in.
@@ -47,6 +47,40 @@ MESSAGES = (
     N_("it is larger ({size}) than the latest checkpoint ({latest})"),
     N_("the log at size {latest} does not extend this checkpoint: it was rewritten"),
     N_("signed by the log's key, and the latest checkpoint (size {latest}) extends it (size {size})."),
+    # sign.js: the write forms
+    N_("no key loaded"),
+    N_("key {key} loaded"),
+    N_("key {key} loaded and kept in this browser until you sign out"),
+    N_("this file is not a PEM key file"),
+    N_("this key file is encrypted: the page loads only an unencrypted PKCS#8 key file"),
+    N_("this file holds a {what}, not a private key"),
+    N_("this file is not an Ed25519 private key, or this browser cannot sign with Ed25519"),
+    N_("this key ({key}) is not one of {party}'s keys in the registry: choose {party}'s own key file"),
+    N_("load your private key file first"),
+    N_("required"),
+    N_("a whole number, such as 2025"),
+    N_("too large a number"),
+    N_("between {min} and {max}"),
+    N_("at least {min}"),
+    N_("at most {max}"),
+    N_("write the amount without thousands separators, such as 1250000.00"),
+    N_("a decimal number, such as 1250000.00"),
+    N_("at most {places} decimal places"),
+    N_("a UTC time such as 2026-11-24T10:00:00Z, or a date such as 2026-11-24"),
+    N_("at least {min} characters"),
+    N_("at most {max} characters"),
+    N_("not in the form this field takes: see the example in the empty field"),
+    N_("base64 of {n} bytes"),
+    N_("base64 text"),
+    N_("not valid JSON: {reason}"),
+    N_("a JSON object, in braces { }"),
+    N_("signing and sending…"),
+    N_("the server could not be reached: submit again to send the same signed entry (it is never recorded twice)"),
+    N_("Submit again to send the same signed entry (it is never recorded twice)."),
+    N_("the server answered {status}; nothing was written"),
+    N_("The server refused the entry; nothing was written."),
+    N_("entry #{index}"),
+    N_("the log's record at this index is not the entry signed here"),
 )
 
 

@@ -69,6 +69,7 @@ PROBLEMS: dict[str, LazyString] = {
     "unauthenticated": _l("Authentication required"),
     "forbidden": _l("Forbidden"),
     "token-party-mismatch": _l("Token and signer are different parties"),
+    "form-token-invalid": _l("Form token missing or invalid"),
     "entry-not-found": _l("Entry not found"),
     "not-found": _l("Not found"),
     "unknown-subject": _l("Unknown report subject"),
