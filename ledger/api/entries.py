@@ -40,13 +40,17 @@ class Entries(MethodView):
     @blp.response(201, schemas.ReceiptSchema, description="Appended; the receipt proves it")
     @blp.alt_response(200, schema=schemas.ReceiptSchema, description="An identical retry: the first receipt again")
     @blp.alt_response(401, **problem_doc("No valid API token"))
-    @blp.alt_response(403, **problem_doc("Key revoked, the signer lacks the role, or the token is another party's"))
+    @blp.alt_response(403, **problem_doc("Key revoked, the signer lacks the role, the token is another party's, or a page's session sent no form token (form-token-invalid)"))
     @blp.alt_response(409, **problem_doc("The nonce was used for other content, or an id exists"))
     @blp.alt_response(413, **problem_doc("Body too large"))
     @blp.alt_response(422, **problem_doc("Invalid envelope, payload, signature or rule"))
     @blp.alt_response(503, **problem_doc("Database unavailable: retry with the same nonce"))
     def post(self) -> tuple[entry_service.Receipt, int]:
-        """Submit one signed entry (the token's party must be the signer)"""
+        """Submit one signed entry (the token's party must be the signer)
+
+        The pages' write forms send the same signed envelope with the signed-in session's cookie instead
+        of a token, and the page's form token in the X-CSRFToken header.
+        """
         body = json_body()
         auth.require_signers(_signers([body]))
         result = entry_service.submit_entries(runtime(), [body], batch=False)

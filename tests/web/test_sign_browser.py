@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import token_for
-from tests.web.test_browser import LANGUAGES, api, browser, browsing, sign_in  # noqa: F401  (browser is a fixture)
+from tests.web.test_browser import LANGUAGES, WIDTHS, _fits, api, browser, browsing, sign_in  # noqa: F401  (browser is a fixture)
 
 
 def _key_file(demo_app: Any, party: str) -> Path:
@@ -201,3 +201,40 @@ def test_the_department_pays_a_reward_from_the_form(as_party: Any, demo_app: Any
     assert payload == {**values, "amount": "1000.00", "currency": "CNY", "verifications": [verification]}
     assert api(page, f"/v1/reward-disbursements/browser-reward-{language}")["amount"] == "1000.00"
     traffic.assert_never_sent(_secrets(key))
+
+
+#: One demo party per role that signs, and the forms it is the first to open.
+SIGNERS = ("icbc-sichuan", "sc-dee", "op-tianfu-hq", "scmrv", "expert-zhang", "operator")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_form_fits_a_desktop_and_a_phone(browser: Any, demo_url: str, demo_app: Any, screenshots: Path, language: str) -> None:
+    from ledger.web import forms
+
+    shown: set[str] = set()
+    for party in SIGNERS:
+        runtime = demo_app.extensions["ledger"]
+        party_roles = frozenset(api_roles(runtime, party))
+        todo = [t for t in forms.signable_types(party_roles) if t not in shown]
+        shown.update(todo)
+        for width in WIDTHS:
+            folder = screenshots / language / str(width)
+            folder.mkdir(parents=True, exist_ok=True)
+            with browsing(browser, demo_url, locale=LANGUAGES[language], width=width) as page:
+                sign_in(page, token_for(demo_app, party), start="/ui/sign")
+                _fits(page, f"the sign page of {party} ({language}) at {width}px")
+                page.screenshot(path=str(folder / f"sign-{party}.png"), full_page=True)
+                for entry_type in todo:
+                    page.goto(f"/ui/sign/{entry_type}")
+                    page.get_by_test_id("sign-submit").click()  # no key yet: the problems show, and must fit too
+                    page.get_by_test_id("problem-key").wait_for()
+                    _fits(page, f"the {entry_type} form ({language}) at {width}px")
+                    page.screenshot(path=str(folder / f"sign-{entry_type}.png"), full_page=True)
+    assert shown == set(forms.ORDER)
+
+
+def api_roles(runtime: Any, party: str) -> tuple[str, ...]:
+    from ledger.domain.entities import Party
+    from ledger.services import reads
+
+    return reads.get_entity(runtime, Party, party).roles
