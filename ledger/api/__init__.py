@@ -21,6 +21,7 @@ from ledger.api import (
     registry,
     reports,
     schemas,
+    tiles,
 )
 from ledger.domain.catalog import ENTRY_TYPES
 
@@ -63,7 +64,7 @@ def register_api(app: Flask) -> Api:
     for payload_schema in sorted({t.schema for t in ENTRY_TYPES.values()}, key=lambda cls: cls.__name__):
         api.spec.components.schema(payload_schema.__name__, schema=payload_schema)
     api.spec.components.schema("Record", schema=schemas.RecordSchema)
-    for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, reports.blp, health.blp):
+    for blueprint in (entries.blp, log.blp, registry.blp, programme.blp, reports.blp, tiles.blp, health.blp):
         # Its routes refuse query parameters they do not declare; flask-smorest's own would take any.
         if not isinstance(blueprint, query.Blueprint):
             raise TypeError(f"blueprint {blueprint.name!r} must be a ledger.api.query.Blueprint")

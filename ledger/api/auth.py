@@ -30,6 +30,8 @@ ACCESS: dict[str, str] = {
     "health.Health": PUBLIC,
     "health.Ready": PUBLIC,
     "log.CheckpointView": PUBLIC,
+    "tiles.Checkpoint": PUBLIC,
+    "tiles.TileView": FULL,  # the tiles hold every record
     "api-docs.openapi_json": PUBLIC,
     "static": PUBLIC,
     "entries.Entries": TOKEN,  # writes: the token's party must sign; reads: scoped to own records

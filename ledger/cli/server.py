@@ -411,6 +411,46 @@ def _bundle_contents(manifest: bytes) -> str:
     return f"{size} entries (tree size {size})"
 
 
+@audience.group("tiles", short_help="Write the log as C2SP tlog-tiles for a static host.")
+def tiles_group() -> None:
+    """The log as C2SP tlog-tiles: the files a static host or a CDN serves to monitors and witnesses."""
+
+
+@tiles_group.command("write")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@on_server_database
+def tiles_write(folder: Path) -> None:
+    """Write the tiles and entry bundles of the latest checkpoint's tree under FOLDER, then FOLDER/checkpoint.
+
+    Incremental: tiles already in FOLDER are kept (a tile never changes), so a re-run after more
+    appends writes only the new ones. The files expose every record: publish them only where the
+    log's full readers may read them.
+    """
+    from tqdm import tqdm
+
+    from ledger.services.tiles import write_tiles
+
+    runtime = current_app.extensions["ledger"]
+    with tqdm(unit="tiles", desc="writing tiles", disable=None, file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            result = write_tiles(runtime, folder, progress=advance)
+        except errors.LedgerError as exc:
+            fail(exc.detail)
+        except OSError as exc:
+            fail(f"cannot write under {folder}: {exc.strerror}", status=2)
+    for reason in result.skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    click.echo(
+        f"wrote {result.written} tiles ({result.kept} already there) and the checkpoint for tree size {result.tree_size} to {folder}",
+        err=True,
+    )
+
+
 @audience.command("report", short_help="Print a signed reconciliation report (JSON or CSV).")
 @click.argument("kind", type=click.Choice(["summary", "programme", "project", "lender", "park", "reward-program"]))
 @click.argument("subject", required=False)

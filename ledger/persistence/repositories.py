@@ -140,6 +140,16 @@ class SqlAlchemyLogRepository:
         )
         return {(row.level, row.idx): bytes(row.hash) for row in rows}
 
+    def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """The stored hashes at ``level`` of indices [start, end), in order: a tile is one range scan of
+        the primary key, where an IN list of its 256 pairs would be 256 index probes to plan."""
+        rows = self._conn.execute(
+            select(tree_nodes.c.hash)
+            .where(tree_nodes.c.level == level, tree_nodes.c.idx >= start, tree_nodes.c.idx < end)
+            .order_by(tree_nodes.c.idx)
+        )
+        return [bytes(row.hash) for row in rows]
+
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         row = self._conn.execute(select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)).first()
         return None if row is None else _checkpoint(row)

@@ -238,3 +238,19 @@ def api_roles(runtime: Any, party: str) -> tuple[str, ...]:
     from ledger.services import reads
 
     return reads.get_entity(runtime, Party, party).roles
+
+
+def test_a_kept_key_is_forgotten_at_sign_out(as_party: Any, demo_app: Any) -> None:
+    page, _ = as_party("ccb-sichuan", "en")
+    page.goto("/ui/sign/loan.repaid")
+    _load_key(page, _key_file(demo_app, "ccb-sichuan"), keep=True)
+    page.locator("[data-testid=key-status].ok").wait_for()
+    page.goto("/ui/sign/loan.disbursed")
+    page.locator("[data-testid=key-status].ok").wait_for()  # kept across pages
+    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == ["greenledger-keys"]
+    page.locator("[data-testid=account] button").click()
+    page.wait_for_url("**/ui/sign-in**")
+    page.wait_for_function("indexedDB.databases().then((dbs) => dbs.length === 0)")
+    sign_in(page, token_for(demo_app, "ccb-sichuan"), start="/ui/sign/loan.disbursed")
+    page.locator("[data-kept-key-checked=true]").wait_for(state="attached")
+    assert page.get_by_test_id("key-status").get_attribute("class") == "status pending"

@@ -107,16 +107,17 @@ async function useKeyFile(file) {
 }
 
 async function useKeptKey() {
-  let kept;
+  let kept = null;
   try {
     kept = await withStore("readonly", (store) => store.get(box.dataset.signer));
   } catch (e) {
-    return;  // no IndexedDB here (a private window): the key is loaded from its file each time
+    // no IndexedDB here (a private window): the key is loaded from its file each time
   }
   if (kept && registeredKeys.includes(kept.keyId)) {
     signingKey = kept;
     showKey(true);
   }
+  box.dataset.keptKeyChecked = "true";  // for tests and scripts: the kept key, if any, is in use now
 }
 
 // ---- the fields -----------------------------------------------------------------------------------
