@@ -15,6 +15,7 @@ from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
 from ledger.services import reads
 from ledger.services.export import export_bundle
+from ledger.services.witnessing import cosigned_checkpoint
 
 blp = Blueprint("log", __name__, url_prefix="/v1", description="Checkpoints and proofs")
 
@@ -24,9 +25,8 @@ class CheckpointView(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain; charset=utf-8", description="C2SP signed checkpoint note")
     @blp.alt_response(503, **problem_doc("The log has no genesis entry yet"))
     def get(self) -> Response:
-        """The latest signed checkpoint"""
-        note = reads.latest_checkpoint(runtime()).note
-        return Response(note, content_type="text/plain; charset=utf-8")
+        """The latest signed checkpoint, with the cosignatures its witnesses have given it"""
+        return Response(cosigned_checkpoint(runtime()), content_type="text/plain; charset=utf-8")
 
 
 @blp.route("/log")

@@ -16,8 +16,8 @@ from ledger.api.body import runtime
 from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
 from ledger.merkle import tiles
-from ledger.services import reads
 from ledger.services.tiles import read_tile
+from ledger.services.witnessing import cosigned_checkpoint
 
 blp = Blueprint("tiles", __name__, description="The log as C2SP tlog-tiles")
 
@@ -32,8 +32,8 @@ class Checkpoint(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain; charset=utf-8", description="C2SP signed checkpoint note")
     @blp.alt_response(503, **problem_doc("The log has no genesis entry yet"))
     def get(self) -> Response:
-        """The latest signed checkpoint, at the tiles' prefix (the same note as /v1/checkpoint)"""
-        return Response(reads.latest_checkpoint(runtime()).note, content_type="text/plain; charset=utf-8")
+        """The latest signed checkpoint with its witnesses' cosignatures, at the tiles' prefix (as /v1/checkpoint)"""
+        return Response(cosigned_checkpoint(runtime()), content_type="text/plain; charset=utf-8")
 
 
 @blp.route("/tile/<path:path>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,37 @@ from ledger import errors
 from ledger.cli.audiences import Audience
 from ledger.cli.common import connect, fail, fail_client, read_json, read_receipt, server_option, token_option
 from ledger.client import ClientError
+
+def witness_policy_options(command: Any) -> Any:
+    """--witness (repeatable) and --witnesses-needed: the C2SP cosignature policy a checkpoint must meet."""
+    command = click.option("--witnesses-needed", type=click.IntRange(1), help="How many of the --witness keys must have cosigned [default: all of them].")(command)
+    return click.option("--witness", "witnesses", multiple=True, metavar="VKEY", help="A witness's verifier key (cosignature/v1, type 0x04) the checkpoint must be cosigned by (repeatable).")(command)
+
+
+def _policy(witnesses: tuple[str, ...], needed: int | None) -> Any:
+    """The policy the options name, or None without --witness (a usage error is exit 2)."""
+    from ledger.crypto.cosignature import WitnessPolicy, parse_cosigner_vkey
+
+    if not witnesses:
+        if needed is not None:
+            fail("--witnesses-needed needs the --witness keys it counts", status=2)
+        return None
+    try:
+        return WitnessPolicy(tuple(parse_cosigner_vkey(w) for w in witnesses), needed or len(witnesses))
+    except errors.LedgerError as exc:
+        fail(f"bad witness policy: {exc.detail}", status=2)
+
+
+def _check_cosigned(note: str, policy: Any) -> str:
+    """'cosigned by a, b (2 of 3; 2 needed)', or exit 1 saying why the policy is not met."""
+    from ledger.crypto.cosignature import check_policy
+
+    try:
+        found = check_policy(note, policy)
+    except errors.LedgerError as exc:
+        fail(f"the checkpoint does not meet the witness policy: {exc.detail}")
+    return f"cosigned by {', '.join(sorted(found))} ({len(found)} of {len(policy.witnesses)}; {policy.threshold} needed)"
+
 
 audience = Audience("As an auditor (offline, or against any server)")
 
@@ -48,20 +80,29 @@ def verify_report_command(verifier_key: str, source: str) -> None:
 @audience.command("prove", short_help="Check a receipt's entry is still in the server's log.")
 @server_option
 @click.option("--key", "verifier_key", required=True, help="The log's pinned verifier key.")
+@witness_policy_options
 @click.argument("receipt", default="-")
 @token_option
-def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> None:
+def prove(server: str, verifier_key: str, witnesses: tuple[str, ...], witnesses_needed: int | None, receipt: str, token: str | None) -> None:
     """Check that a receipt's entry is still in the log: inclusion at the current size and consistency
-    from the receipt's checkpoint (exit 1 otherwise)."""
+    from the receipt's checkpoint (exit 1 otherwise); with --witness, that the current checkpoint is
+    cosigned by enough of those witnesses, so this server shows everyone the same log."""
     from ledger.verify.prove import prove_receipt
 
+    policy = _policy(witnesses, witnesses_needed)
     signed_receipt = read_receipt(receipt)
     client = connect(server, token)
+    seen: list[str] = []
+
+    def fetch_checkpoint() -> str:
+        seen.append(client.checkpoint())
+        return seen[-1]
+
     try:
         current = prove_receipt(
             signed_receipt,
             verifier_key,
-            fetch_checkpoint=client.checkpoint,
+            fetch_checkpoint=fetch_checkpoint,
             fetch_inclusion=lambda index, size: client.inclusion_proof(index, size)["audit_path"],
             fetch_consistency=lambda first, second: client.consistency_proof(first, second)["proof"],
         )
@@ -69,21 +110,28 @@ def prove(server: str, verifier_key: str, receipt: str, token: str | None) -> No
         fail(f"not proven: {exc.detail}")
     except ClientError as exc:
         fail_client(exc)
-    click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt")
+    cosigned = f"; {_check_cosigned(seen[-1], policy)}" if policy is not None else ""
+    click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt{cosigned}")
 
 
-@audience.command("witness", short_help="Check the log only grows; alarm on a rollback or fork.")
+@audience.group("witness", invoke_without_command=True, short_help="Alarm on a rollback or fork; or run a C2SP witness (serve).")
 @server_option
-@click.option("--state", "state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
+@click.option("--state", "state", type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the pinned key and the last checkpoint.")
 @click.option("--key", "verifier_key", help="The log's verifier key (needed on the first run; pinned afterwards).")
 @token_option
-def witness_command(server: str, state: Path, verifier_key: str | None, token: str | None) -> None:
+@click.pass_context
+def witness_command(ctx: click.Context, server: str, state: Path | None, verifier_key: str | None, token: str | None) -> None:
     """Fetch the latest checkpoint, check it extends the last one stored, store it; fail loudly on a
     rollback, a fork or a bad signature (exit 1, WITNESS ALARM). Cheap enough to run every minute from cron.
 
     The first run needs --key: the log's verifier key, from the registry operator out of band (GET /v1/log
     shows the server's, to compare). It is pinned in --state once the first checkpoint verifies with it.
+    `greenledger witness serve` instead runs a witness the log calls (C2SP tlog-witness).
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if state is None:
+        fail("give --state, the folder that keeps the pinned key and the last checkpoint", status=2)
     from ledger.crypto.checkpoint import parse_verifier_key
     from ledger.domain.types.checkpoint_keys import ROTATED
     from ledger.verify.witness import KEY_FILE, stored_key, witness
@@ -137,12 +185,58 @@ def witness_command(server: str, state: Path, verifier_key: str | None, token: s
         click.echo(f"OK: tree size {outcome.current.tree_size} extends {outcome.previous.tree_size}")
 
 
+@witness_command.command("serve")
+@click.option("--state", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder keeping the latest checkpoint cosigned per log.")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The witness's Ed25519 private key (greenledger keys generate).")
+@click.option("--passphrase-env", metavar="VAR", help="Environment variable holding the key's passphrase.")
+@click.option("--name", required=True, help="The witness's name on its cosignatures, a schema-less URL such as witness.audit.sc.gov.cn/w1.")
+@click.option("--log", "logs", required=True, multiple=True, help="Verifier key of a log to witness (repeatable).")
+@click.option("--bind", default="127.0.0.1:8100", show_default=True, help="Address to listen on.")
+def witness_serve(state: Path, key_file: Path, passphrase_env: str | None, name: str, logs: tuple[str, ...], bind: str) -> None:
+    """Run a C2SP tlog-witness: POST /add-checkpoint cosigns a log's checkpoint (C2SP tlog-cosignature v1)
+    when it extends the latest one this witness cosigned for that log, and refuses a rollback or a fork.
+
+    Prints the witness's verifier key, which the log's operator configures and readers pin.
+    """
+    import time
+
+    from ledger.cli.common import passphrase
+    from ledger.crypto.cosignature import cosigner_vkey
+    from ledger.crypto.signing import raw_public_key, read_private_key_file
+    from ledger.verify.witness_protocol import Witness, http_server
+
+    try:
+        key = read_private_key_file(key_file, passphrase(passphrase_env))
+        served = Witness(state, name=name, key=key, logs=list(logs), now=lambda: int(time.time()))
+    except errors.LedgerError as exc:
+        fail(f"cannot start the witness: {exc.detail}", status=2)
+    except OSError as exc:
+        fail(f"cannot keep the witness's state in {state}: {exc.strerror}", status=2)
+    host, _, port = bind.rpartition(":")
+    if not port.isdigit():
+        fail(f"--bind {bind} is not HOST:PORT", status=2)
+    try:
+        server = http_server(served, host or "127.0.0.1", int(port))
+    except OSError as exc:
+        fail(f"cannot listen on {bind}: {exc.strerror}", status=2)
+    click.echo(f"witness {name} listening on http://{host or '127.0.0.1'}:{server.server_port}/add-checkpoint")
+    click.echo(f"its verifier key: {cosigner_vkey(name, raw_public_key(key))}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
 @audience.command("checkpoint", short_help="Print the server's latest signed checkpoint.")
 @server_option
-def checkpoint(server: str) -> None:
-    """Print the log's latest signed checkpoint (its shape checked; its signature is `witness`'s and `prove`'s to check)."""
+@witness_policy_options
+def checkpoint(server: str, witnesses: tuple[str, ...], witnesses_needed: int | None) -> None:
+    """Print the log's latest signed checkpoint, with its witnesses' cosignatures (its shape checked; its
+    signature is `witness`'s and `prove`'s to check). With --witness, exit 1 unless enough of those
+    witnesses cosigned it, and say on stderr which did."""
     from ledger.crypto.checkpoint import parse_checkpoint_body
 
+    policy = _policy(witnesses, witnesses_needed)
     try:
         note = connect(server).checkpoint()
     except ClientError as exc:
@@ -151,4 +245,9 @@ def checkpoint(server: str) -> None:
         parse_checkpoint_body(note[: note.rfind("\n\n") + 1])
     except errors.InvalidCheckpoint:
         fail(f"{server} answered /v1/checkpoint with something that is not a checkpoint note: is it a greenledger server?")
+    if policy is not None:
+        said = _check_cosigned(note, policy)
+        click.echo(note, nl=False)
+        click.echo(said, err=True)
+        return
     click.echo(note, nl=False)

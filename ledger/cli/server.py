@@ -451,6 +451,59 @@ def tiles_write(folder: Path) -> None:
     )
 
 
+@audience.group("witnesses", short_help="Ask the log's witnesses to cosign its latest checkpoint.")
+def witnesses_group() -> None:
+    """The log's witnesses (C2SP tlog-witness): who they are, and their cosignatures on its checkpoints."""
+
+
+@witnesses_group.command("sync")
+@click.option("--witnesses", "witnesses_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The witnesses file: '<witness verifier key> <add-checkpoint URL>' per line [default: $LEDGER_HOME/witnesses.txt].")
+@click.option("--every", type=click.IntRange(1), help="Ask again every N seconds, until stopped (else once).")
+@on_server_database
+def witnesses_sync(witnesses_file: Path | None, every: int | None) -> None:
+    """Send the latest checkpoint to each witness with a consistency proof from the size it holds, and
+    keep each cosignature that verifies; the log then serves its checkpoint with them. Exit 1 when a
+    witness refused or could not be reached (its earlier cosignatures stay)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    from ledger.services.witnessing import ask_witnesses, parse_witnesses
+
+    config = current_app.extensions["ledger_config"]
+    path = witnesses_file or Path(config.home) / "witnesses.txt"
+    try:
+        witnesses = parse_witnesses(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read the witnesses file {path}: {exc.strerror}", status=2)
+    except errors.LedgerError as exc:
+        fail(f"{path}: {exc.detail}", status=2)
+    if not witnesses:
+        fail(f"{path} lists no witnesses", status=2)
+
+    def post(url: str, body: bytes) -> tuple[int, str, str]:
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, answer.headers.get("Content-Type", ""), answer.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.headers.get("Content-Type", ""), refused.read().decode("utf-8", "replace")
+        except urllib.error.URLError as exc:
+            raise OSError(str(exc.reason)) from None
+
+    runtime = current_app.extensions["ledger"]
+    while True:
+        results = ask_witnesses(runtime, witnesses, post)
+        for result in results:
+            click.echo(f"{result.witness}: {result.said}", err=not result.ok)
+        if every is None:
+            if not all(r.ok for r in results):
+                sys.exit(1)
+            return
+        time.sleep(every)
+
+
 @audience.command("report", short_help="Print a signed reconciliation report (JSON or CSV).")
 @click.argument("kind", type=click.Choice(["summary", "programme", "project", "lender", "park", "reward-program"]))
 @click.argument("subject", required=False)

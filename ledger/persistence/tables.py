@@ -110,6 +110,26 @@ class WebSessionRow(Base):
     __table_args__ = (Index("ix_web_sessions_token", "token_id"),)
 
 
+class WitnessCosignatureRow(Base):
+    """A witness's cosignature line on the checkpoint of one tree size (C2SP tlog-cosignature v1)."""
+
+    __tablename__ = "witness_cosignatures"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(Text, primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    cosigned_at: Mapped[int] = mapped_column(BigInteger)  # the cosignature's own POSIX timestamp
+
+
+class WitnessHeadRow(Base):
+    """The tree size each witness last said it holds for this log: where the next consistency proof starts."""
+
+    __tablename__ = "witness_heads"
+
+    witness: Mapped[str] = mapped_column(Text, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+
+
 entries = EntryRow.__table__
 tree_nodes = TreeNodeRow.__table__
 checkpoints = CheckpointRow.__table__
@@ -159,3 +179,5 @@ def projection_table(kind: type[Entity]) -> Table:
 
 
 PROJECTION_TABLES: dict[type[Entity], Table] = {kind: projection_table(kind) for kind in ENTITY_KINDS}
+witness_cosignatures = WitnessCosignatureRow.__table__
+witness_heads = WitnessHeadRow.__table__

@@ -13,6 +13,7 @@ from ledger.persistence.repositories import (
 )
 from ledger.persistence.sessions import SqlAlchemySessionRepository
 from ledger.persistence.tokens import SqlAlchemyTokenRepository
+from ledger.persistence.witnesses import SqlAlchemyWitnessRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -22,6 +23,7 @@ class SqlAlchemyUnitOfWork:
     projections: SqlAlchemyProjectionRepository
     tokens: SqlAlchemyTokenRepository
     sessions: SqlAlchemySessionRepository
+    witnesses: SqlAlchemyWitnessRepository
 
     def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
         self._engine = engine
@@ -38,6 +40,7 @@ class SqlAlchemyUnitOfWork:
         self.projections = SqlAlchemyProjectionRepository(self._connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.sessions = SqlAlchemySessionRepository(self._connection)
+        self.witnesses = SqlAlchemyWitnessRepository(self._connection)
         return self
 
     def __exit__(

@@ -72,6 +72,16 @@ class TokenRepository(Protocol):
     def revoke(self, token_id: str, at: datetime) -> bool: ...
 
 
+class WitnessRepository(Protocol):
+    def heads(self) -> dict[str, int]: ...
+
+    def set_head(self, witness: str, tree_size: int) -> None: ...
+
+    def add_cosignature(self, tree_size: int, witness: str, line: str, cosigned_at: int) -> None: ...
+
+    def cosignatures(self, tree_size: int) -> list[str]: ...
+
+
 class SessionRepository(Protocol):
     def add(self, stored: Any) -> None: ...
 
@@ -91,6 +101,7 @@ class UnitOfWork(Protocol):
     projections: ProjectionRepository
     tokens: TokenRepository
     sessions: SessionRepository
+    witnesses: WitnessRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -47,6 +47,8 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("GET", "/v1/log", "log.LogView", ANY_TOKEN),
     ("GET", "/v1/consistency-proof?first=1&second=2", "log.ConsistencyProofView", ANY_TOKEN),
     ("GET", "/v1/export", "log.ExportView", _only()),
+    ("GET", "/checkpoint", "tiles.Checkpoint", PUBLIC),
+    ("GET", "/tile/0/000.p/1", "tiles.TileView", _only()),  # the tiles hold every record: full readers only
     ("GET", "/v1/entries", "entries.Entries", ANY_TOKEN),  # scoped: see test_a_party_lists_only_its_own_records
     ("GET", "/v1/entries?signer=bank-a", "entries.Entries", _only("lender")),
     ("GET", "/v1/entries/{loan_index}", "entries.Entry", _only("lender")),
