@@ -4,45 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import connect, fail, fail_client, read_json, read_receipt, server_option, token_option
+from ledger.cli.common import (
+    check_cosigned,
+    connect,
+    fail,
+    fail_client,
+    read_json,
+    read_receipt,
+    server_option,
+    token_option,
+    witness_policy,
+    witness_policy_options,
+)
 from ledger.client import ClientError
-
-def witness_policy_options(command: Any) -> Any:
-    """--witness (repeatable) and --witnesses-needed: the C2SP cosignature policy a checkpoint must meet."""
-    command = click.option("--witnesses-needed", type=click.IntRange(1), help="How many of the --witness keys must have cosigned [default: all of them].")(command)
-    return click.option("--witness", "witnesses", multiple=True, metavar="VKEY", help="A witness's verifier key (cosignature/v1, type 0x04) the checkpoint must be cosigned by (repeatable).")(command)
-
-
-def _policy(witnesses: tuple[str, ...], needed: int | None) -> Any:
-    """The policy the options name, or None without --witness (a usage error is exit 2)."""
-    from ledger.crypto.cosignature import WitnessPolicy, parse_cosigner_vkey
-
-    if not witnesses:
-        if needed is not None:
-            fail("--witnesses-needed needs the --witness keys it counts", status=2)
-        return None
-    try:
-        return WitnessPolicy(tuple(parse_cosigner_vkey(w) for w in witnesses), needed or len(witnesses))
-    except errors.LedgerError as exc:
-        fail(f"bad witness policy: {exc.detail}", status=2)
-
-
-def _check_cosigned(note: str, policy: Any) -> str:
-    """'cosigned by a, b (2 of 3; 2 needed)', or exit 1 saying why the policy is not met."""
-    from ledger.crypto.cosignature import check_policy
-
-    try:
-        found = check_policy(note, policy)
-    except errors.LedgerError as exc:
-        fail(f"the checkpoint does not meet the witness policy: {exc.detail}")
-    return f"cosigned by {', '.join(sorted(found))} ({len(found)} of {len(policy.witnesses)}; {policy.threshold} needed)"
-
 
 audience = Audience("As an auditor (offline, or against any server)")
 
@@ -55,10 +34,23 @@ audience = Audience("As an auditor (offline, or against any server)")
 @click.option("--checkpoint", "kept", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A checkpoint note kept earlier; the log must extend it (repeatable).")
 @click.option("--report", "signed_reports", multiple=True, type=click.Path(exists=True, dir_okay=False), help="A signed report to recompute from the bundle and compare (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def verify(bundle: str, origin: str, verifier_key: str, bases: tuple[str, ...], kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool) -> None:
+@witness_policy_options
+def verify(
+    bundle: str, origin: str, verifier_key: str, bases: tuple[str, ...], kept: tuple[str, ...], signed_reports: tuple[str, ...], as_json: bool,
+    witnesses: tuple[str, ...], witnesses_needed: int | None,
+) -> None:
     """Verify an export bundle offline; exit 1 naming the first failing index, 3 when a range without
-    its base could be checked only in part."""
+    its base could be checked only in part. With --witness, every --checkpoint kept must also be
+    cosigned by enough of those witnesses (the log then showed its readers one tree)."""
     from ledger.verify.cli import run_verify
+
+    policy = witness_policy(witnesses, witnesses_needed)
+    if policy is not None:
+        if not kept:
+            fail("--witness checks the cosignatures of the --checkpoint notes you kept: give at least one", status=2)
+        for path in kept:
+            with open(path, encoding="utf-8") as note:
+                click.echo(f"{path}: {check_cosigned(note.read(), policy)}", err=True)
 
     sys.exit(run_verify(bundle, origin, verifier_key, bases=bases, kept=kept, signed_reports=signed_reports, as_json=as_json))
 
@@ -89,7 +81,7 @@ def prove(server: str, verifier_key: str, witnesses: tuple[str, ...], witnesses_
     cosigned by enough of those witnesses, so this server shows everyone the same log."""
     from ledger.verify.prove import prove_receipt
 
-    policy = _policy(witnesses, witnesses_needed)
+    policy = witness_policy(witnesses, witnesses_needed)
     signed_receipt = read_receipt(receipt)
     client = connect(server, token)
     seen: list[str] = []
@@ -110,7 +102,7 @@ def prove(server: str, verifier_key: str, witnesses: tuple[str, ...], witnesses_
         fail(f"not proven: {exc.detail}")
     except ClientError as exc:
         fail_client(exc)
-    cosigned = f"; {_check_cosigned(seen[-1], policy)}" if policy is not None else ""
+    cosigned = f"; {check_cosigned(seen[-1], policy)}" if policy is not None else ""
     click.echo(f"OK: still included at tree size {current.tree_size}, and the log only grew since the receipt{cosigned}")
 
 
@@ -236,7 +228,7 @@ def checkpoint(server: str, witnesses: tuple[str, ...], witnesses_needed: int | 
     witnesses cosigned it, and say on stderr which did."""
     from ledger.crypto.checkpoint import parse_checkpoint_body
 
-    policy = _policy(witnesses, witnesses_needed)
+    policy = witness_policy(witnesses, witnesses_needed)
     try:
         note = connect(server).checkpoint()
     except ClientError as exc:
@@ -246,7 +238,7 @@ def checkpoint(server: str, witnesses: tuple[str, ...], witnesses_needed: int | 
     except errors.InvalidCheckpoint:
         fail(f"{server} answered /v1/checkpoint with something that is not a checkpoint note: is it a greenledger server?")
     if policy is not None:
-        said = _check_cosigned(note, policy)
+        said = check_cosigned(note, policy)
         click.echo(note, nl=False)
         click.echo(said, err=True)
         return

@@ -158,3 +158,34 @@ def connect(server: str, token: str | None = None, *, timeout: float | None = No
     """
     click.echo(f"talking to {server}", err=True)
     return LedgerClient(server, token=token, timeout=REQUEST_TIMEOUT_SECONDS if timeout is None else timeout)
+
+
+def witness_policy_options(command: Any) -> Any:
+    """--witness (repeatable) and --witnesses-needed: the C2SP cosignature policy a checkpoint must meet."""
+    command = click.option("--witnesses-needed", type=click.IntRange(1), help="How many of the --witness keys must have cosigned [default: all of them].")(command)
+    return click.option("--witness", "witnesses", multiple=True, metavar="VKEY", help="A witness's verifier key (cosignature/v1, type 0x04) the checkpoint must be cosigned by (repeatable).")(command)
+
+
+def witness_policy(witnesses: tuple[str, ...], needed: int | None) -> Any:
+    """The policy the options name, or None without --witness (a usage error is exit 2)."""
+    from ledger.crypto.cosignature import WitnessPolicy, parse_cosigner_vkey
+
+    if not witnesses:
+        if needed is not None:
+            fail("--witnesses-needed needs the --witness keys it counts", status=2)
+        return None
+    try:
+        return WitnessPolicy(tuple(parse_cosigner_vkey(w) for w in witnesses), needed or len(witnesses))
+    except errors.LedgerError as exc:
+        fail(f"bad witness policy: {exc.detail}", status=2)
+
+
+def check_cosigned(note: str, policy: Any) -> str:
+    """'cosigned by a, b (2 of 3; 2 needed)', or exit 1 saying why the policy is not met."""
+    from ledger.crypto.cosignature import check_policy
+
+    try:
+        found = check_policy(note, policy)
+    except errors.LedgerError as exc:
+        fail(f"the checkpoint does not meet the witness policy: {exc.detail}")
+    return f"cosigned by {', '.join(sorted(found))} ({len(found)} of {len(policy.witnesses)}; {policy.threshold} needed)"

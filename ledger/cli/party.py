@@ -10,7 +10,21 @@ import click
 
 from ledger import errors
 from ledger.cli.audiences import Audience
-from ledger.cli.common import connect, described, fail, fail_client, passphrase, read_json, read_receipt, read_text, server_option, token_option
+from ledger.cli.common import (
+    check_cosigned,
+    connect,
+    described,
+    fail,
+    fail_client,
+    passphrase,
+    read_json,
+    read_receipt,
+    read_text,
+    server_option,
+    token_option,
+    witness_policy,
+    witness_policy_options,
+)
 from ledger.client import ClientError, LedgerClient, make_envelope
 from ledger.crypto.canonical import b64encode
 from ledger.crypto.signing import generate_private_key, key_id, raw_public_key, read_private_key_file, write_private_key_file
@@ -138,20 +152,27 @@ def submit(server: str, source: str, token: str | None) -> None:
 @server_option
 @click.option("--verifier-key", help="The log's pinned verifier key; fetched from the server (trust on first use) when omitted.")
 @click.option("--offline", is_flag=True, help="Do not contact the server: check the checkpoint signature and the proof only.")
+@witness_policy_options
 @click.argument("source", default="-")
 @token_option
-def verify_receipt_command(server: str, verifier_key: str | None, offline: bool, source: str, token: str | None) -> None:
+def verify_receipt_command(
+    server: str, verifier_key: str | None, offline: bool, witnesses: tuple[str, ...], witnesses_needed: int | None, source: str, token: str | None
+) -> None:
     """Verify a receipt: the checkpoint's signature, the inclusion proof and (online) the record's hash
-    and that the log's latest checkpoint is consistent with the receipt's."""
+    and that the log's latest checkpoint is consistent with the receipt's; with --witness, that the
+    latest checkpoint is cosigned by enough of those witnesses."""
     from ledger.crypto.canonical import b64decode
     from ledger.crypto.checkpoint import verify_checkpoint
     from ledger.merkle.proofs import verify_consistency
     from ledger.verify.receipt import verify_receipt
 
+    policy = witness_policy(witnesses, witnesses_needed)
     receipt = read_receipt(source)
     if offline:
         if verifier_key is None:
             fail("--offline needs --verifier-key", status=2)
+        if policy is not None:
+            fail("--witness needs the server's latest checkpoint: leave out --offline", status=2)
         try:
             verified = verify_receipt(receipt, verifier_key)
         except errors.LedgerError as exc:
@@ -166,7 +187,8 @@ def verify_receipt_command(server: str, verifier_key: str | None, offline: bool,
             click.secho("warning: verifier key taken from the server, not pinned", fg="yellow", err=True)
         verified = verify_receipt(receipt, verifier_key, client.entry(receipt["index"])["record"])
         click.echo(f"entry {verified.index} is included in checkpoint of size {verified.checkpoint.tree_size}")
-        latest = verify_checkpoint(client.checkpoint(), verifier_key)
+        latest_note = client.checkpoint()
+        latest = verify_checkpoint(latest_note, verifier_key)
         if latest.tree_size > verified.checkpoint.tree_size:
             proof = client.consistency_proof(verified.checkpoint.tree_size, latest.tree_size)["proof"]
             verify_consistency(
@@ -177,6 +199,8 @@ def verify_receipt_command(server: str, verifier_key: str | None, offline: bool,
                 [b64decode(p, field="proof") for p in proof],
             )
         click.echo(f"the log's latest checkpoint (size {latest.tree_size}) is consistent with it")
+        if policy is not None:
+            click.echo(f"the latest checkpoint is {check_cosigned(latest_note, policy)}")
     except errors.LedgerError as exc:
         fail(f"verification failed: {exc.detail}")
     except ClientError as exc:

@@ -177,3 +177,30 @@ def test_a_witness_that_cannot_be_reached_fails_the_sync_and_keeps_the_others(ap
     result = _sync(app, _witnesses_file(tmp_path, urls))
     assert result.exit_code == 1 and f"{NAMES[2]}: cannot be reached" in result.output
     assert set(check_policy(client.get("/v1/checkpoint").data.decode(), _policy(2))) == set(NAMES[:2])
+
+
+def test_verify_receipt_and_the_offline_verifier_hold_checkpoints_to_the_policy(app: Any, client: Any, sign: Any, witnesses: dict[str, str], tmp_path: Path) -> None:
+    import json
+
+    receipt = client.post("/v1/entries", json=sign("party.registered", party_payload("bank-y", ["lender"], party_key("bank-y")))).get_json()
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps(receipt))
+    vkeys = [a for n in NAMES for a in ("--witness", cosigner_vkey(n, raw_public_key(KEYS[n])))]
+    token = ["--token", token_for(app, OPERATOR_ID)]
+    with served(app) as url:
+        base = ["verify-receipt", "--server", url, "--verifier-key", LOG_VKEY, *vkeys, "--witnesses-needed", "2", *token, str(receipt_file)]
+        assert CliRunner().invoke(commands, base).exit_code == 1  # nobody has cosigned yet
+        assert _sync(app, _witnesses_file(tmp_path, witnesses)).exit_code == 0
+        checked = CliRunner().invoke(commands, base)
+        assert checked.exit_code == 0, checked.output
+        assert "(3 of 3; 2 needed)" in checked.output
+    kept = tmp_path / "kept.txt"
+    kept.write_text(client.get("/v1/checkpoint").data.decode())
+    bundle = tmp_path / "bundle.jsonl"
+    assert app.test_cli_runner().invoke(args=["ledger", "export", str(bundle)]).exit_code == 0
+    verified = CliRunner().invoke(commands, ["verify", str(bundle), "--origin", ORIGIN, "--key", LOG_VKEY, "--checkpoint", str(kept), *vkeys])
+    assert verified.exit_code == 0, verified.output
+    bare = tmp_path / "bare.txt"
+    bare.write_text(split_note(kept.read_text())[0] + "\n" + split_note(kept.read_text())[1][0] + "\n")
+    refused = CliRunner().invoke(commands, ["verify", str(bundle), "--origin", ORIGIN, "--key", LOG_VKEY, "--checkpoint", str(bare), *vkeys])
+    assert refused.exit_code == 1 and "0 of the policy's 3 witnesses cosigned" in refused.output
