@@ -64,8 +64,12 @@ def create_app(config: Config | None = None) -> Flask:
     checkpoint_key = config.overrides.get("checkpoint_key")
     if checkpoint_key is None and config.checkpoint_key_path.exists():
         checkpoint_key = read_private_key_file(config.checkpoint_key_path, config.key_passphrase)
+    read_engine = config.overrides.get("read_engine") or (
+        make_engine(config.read_database_url, runtime_role=config.runtime_role, pool_size=10, max_overflow=20) if config.read_database_url else None
+    )
     runtime = LedgerRuntime(
         uow_factory=SqlAlchemyUnitOfWorkFactory(engine),
+        replica_uow_factory=SqlAlchemyUnitOfWorkFactory(read_engine) if read_engine is not None else None,
         clock=config.overrides.get("clock") or SystemClock(),
         checkpoint_key=checkpoint_key,
         max_clock_skew=timedelta(seconds=config.max_clock_skew_seconds),
@@ -79,6 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["ledger"] = runtime
     app.extensions["ledger_config"] = config
     app.extensions["ledger_engine"] = engine
+    app.extensions["ledger_read_engine"] = read_engine
     app.extensions["ledger_api"] = register_api(app)
     security.trust_proxies(app, config.trusted_proxies)
     # Identify the token, count the request against its limit, then let the gate refuse it: the limit

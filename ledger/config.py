@@ -25,6 +25,8 @@ class Config:
 
     #: SQLAlchemy URL of the PostgreSQL database; None starts the embedded server under ``home``.
     database_url: str | None = None
+    #: A streaming replica of it for reads, proofs, reports and tiles (writes stay on the primary).
+    read_database_url: str | None = None
     #: Folder holding ``keys/`` and, for the embedded server, ``pgdata/``.
     home: Path = field(default_factory=lambda: DEFAULT_HOME.expanduser())
     #: Log origin written into the genesis entry by ``greenledger init``.
@@ -90,7 +92,7 @@ class Config:
 
     @classmethod
     def from_env(cls) -> "Config":
-        """Read ``DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
+        """Read ``DATABASE_URL``, ``LEDGER_READ_DATABASE_URL``, ``LEDGER_HOME``, ``LEDGER_ORIGIN``, ``LEDGER_KEY_PASSPHRASE``,
         ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_AGE_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
         ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS``,
         ``LEDGER_RATE_LIMIT`` (empty: none), ``LEDGER_RATE_LIMIT_STORAGE``, ``LEDGER_TRUSTED_PROXIES``, ``LEDGER_SESSION_IDLE_SECONDS``,
@@ -100,6 +102,7 @@ class Config:
         role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
+            read_database_url=os.environ.get("LEDGER_READ_DATABASE_URL") or None,
             home=Path(os.environ.get("LEDGER_HOME", str(DEFAULT_HOME))).expanduser(),
             origin=os.environ.get("LEDGER_ORIGIN", DEFAULT_ORIGIN),
             key_passphrase=passphrase.encode() if passphrase else None,

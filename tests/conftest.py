@@ -236,6 +236,8 @@ def make_app(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Any]]:
     yield factory
     for app in apps:
         app.extensions["ledger_engine"].dispose()
+        if app.extensions.get("ledger_read_engine") is not None:
+            app.extensions["ledger_read_engine"].dispose()
 
 
 @pytest.fixture

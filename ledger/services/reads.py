@@ -23,7 +23,7 @@ class Page(Generic[T]):
 
 def get_entry(runtime: LedgerRuntime, index: int) -> StoredEntry:
     """:raises EntryNotFound:"""
-    with runtime.uow_factory() as uow:
+    with runtime.reader(holding=index + 1)() as uow:  # a receipt's entry, read back at once, is found
         entry = uow.log.get(index)
     if entry is None:
         raise errors.EntryNotFound(f"no entry at index {index}", field="index")
@@ -43,7 +43,7 @@ def list_entries(
 
     :returns: a page whose ``next`` is the ``after`` value of the following page, or None at the end.
     """
-    with runtime.uow_factory() as uow:
+    with runtime.reader()() as uow:
         items = uow.log.list(after=after, before=before, limit=limit + 1, entry_type=entry_type, signer=signer)
     more = len(items) > limit
     items = items[:limit]
@@ -66,19 +66,22 @@ def recorded_indices(runtime: LedgerRuntime, keys: Iterable[tuple[str, str]]) ->
 
 def prove_inclusion(runtime: LedgerRuntime, index: int, tree_size: int) -> InclusionProof:
     """:raises TreeSizeOutOfRange, EntryNotFound:"""
-    with runtime.uow_factory() as uow:
+    with runtime.reader(holding=tree_size)() as uow:
         leaf, path = proofs.inclusion_proof(uow.log, index, tree_size)
     return InclusionProof(index, tree_size, leaf, path)
 
 
 def prove_consistency(runtime: LedgerRuntime, first: int, second: int) -> list[bytes]:
     """:raises TreeSizeOutOfRange:"""
-    with runtime.uow_factory() as uow:
+    with runtime.reader(holding=second)() as uow:
         return proofs.consistency_proof(uow.log, first, second)
 
 
 def latest_checkpoint(runtime: LedgerRuntime) -> StoredCheckpoint:
-    """:raises LedgerNotInitialized:"""
+    """The primary's latest checkpoint: one row, and never older than a receipt a client holds.
+
+    :raises LedgerNotInitialized:
+    """
     with runtime.uow_factory() as uow:
         checkpoint = uow.log.latest_checkpoint()
     if checkpoint is None:
@@ -88,7 +91,7 @@ def latest_checkpoint(runtime: LedgerRuntime) -> StoredCheckpoint:
 
 def checkpoint_history(runtime: LedgerRuntime, *, before: int | None, limit: int) -> Page[StoredCheckpoint]:
     """The checkpoints the log signed, largest tree first; ``next`` is the ``before`` of the next page."""
-    with runtime.uow_factory() as uow:
+    with runtime.reader()() as uow:
         items = uow.log.checkpoints(before=before, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
@@ -111,7 +114,7 @@ E = TypeVar("E", bound=Entity)
 
 def list_entities(runtime: LedgerRuntime, kind: type[E], *, after: Any, limit: int, **filters: Any) -> Page[E]:
     """Projections of ``kind`` in key order after the cursor ``after``; ``None`` filters are ignored."""
-    with runtime.uow_factory() as uow:
+    with runtime.reader()() as uow:
         items = uow.projections.page(kind, after=after, limit=limit + 1, **filters)
     more = len(items) > limit
     items = items[:limit]
@@ -120,7 +123,7 @@ def list_entities(runtime: LedgerRuntime, kind: type[E], *, after: Any, limit: i
 
 def get_entity(runtime: LedgerRuntime, kind: type[E], key: Any) -> E:
     """:raises NotFound:"""
-    with runtime.uow_factory() as uow:
+    with runtime.reader()() as uow:
         entity = uow.projections.get_many(kind, [key]).get(key)
     if entity is None:
         raise errors.NotFound(f"no {kind.__name__} {key!r}", field=kind.KEY)
@@ -129,7 +132,7 @@ def get_entity(runtime: LedgerRuntime, kind: type[E], key: Any) -> E:
 
 def holdings(runtime: LedgerRuntime, holder: str) -> list[dict[str, Any]]:
     """Credits of one account, summed by vintage and status."""
-    with runtime.uow_factory() as uow:
+    with runtime.reader()() as uow:
         blocks = uow.projections.find(CreditBlock, holder=holder)
     totals: dict[tuple[int, str], list[int]] = {}
     for block in blocks:

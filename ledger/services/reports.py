@@ -107,7 +107,7 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
     :raises TreeSizeOutOfRange: when ``tree_size`` is not between 1 and the log's size.
     :raises NotFound, InvalidInput: for an unknown subject or kind.
     """
-    with runtime.uow_factory.snapshot() as uow:
+    with runtime.reader(holding=tree_size).snapshot() as uow:
         identity = runtime.identity(uow)
         latest = uow.log.latest_checkpoint()
         assert latest is not None  # identity() found the genesis entry

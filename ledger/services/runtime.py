@@ -37,6 +37,8 @@ class LedgerRuntime:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     checkpoint_key: Ed25519PrivateKey | None
+    #: A streaming replica's units of work, for reads that may be a little behind (``reader``).
+    replica_uow_factory: UnitOfWorkFactory | None = None
     max_clock_skew: timedelta = timedelta(minutes=5)
     #: How long before its arrival an entry may have been signed (business dates live in payloads).
     max_signed_age: timedelta = timedelta(hours=24)
@@ -69,6 +71,24 @@ class LedgerRuntime:
             from ledger.services.tokens import TokenCache
 
             self.token_cache = TokenCache()
+
+    def reader(self, *, holding: int | None = None) -> UnitOfWorkFactory:
+        """Where a read goes: the replica when there is one and it holds a tree of at least ``holding``
+        entries (a size the client named: a receipt's index plus one, a proof's tree size), else the
+        primary, so a reader sees what it was told was written.
+
+        A streaming replica replays the primary's transactions whole and in order, so one snapshot of
+        it is a state the primary was in: its checkpoint and the tree under it always agree.
+        """
+        replica = self.replica_uow_factory
+        if replica is None:
+            return self.uow_factory
+        if holding is not None:
+            with replica() as uow:
+                latest = uow.log.latest_checkpoint()
+            if latest is None or latest.tree_size < holding:
+                return self.uow_factory
+        return replica
 
     def identity(self, uow: UnitOfWork) -> LogIdentity:
         """The origin and checkpoint key from the genesis entry (cached: index 0 never changes).

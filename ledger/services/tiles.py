@@ -22,7 +22,8 @@ def read_tile(runtime: LedgerRuntime, tile: Tile) -> bytes:
     :raises NotFound: for a tile (or a width of it) the tree does not hold yet, and for a bundle holding
         a record longer than a bundle's length prefix can say.
     """
-    with runtime.uow_factory.snapshot() as uow:
+    level = tile.level or 0
+    with runtime.reader(holding=(tile.index * tiles.TILE_WIDTH + tile.width) << (tiles.TILE_HEIGHT * level)).snapshot() as uow:
         latest = uow.log.latest_checkpoint()
         if latest is None:
             raise errors.LedgerNotInitialized("the log has no genesis entry yet")
