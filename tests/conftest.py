@@ -183,8 +183,8 @@ def _submitting_party(path: str, body: Any) -> str | None:
 
 
 class TokenClient(FlaskClient):
-    """A test client that, unless a test sends its own Authorization header, authenticates as the
-    registry operator, and a submission as its signer (the operator when the signer is not
+    """A test client that, unless a test sends its own Authorization header, authenticates to the API
+    (/v1/ and the tiles) as the registry operator, and a submission as its signer (the operator when the signer is not
     registered; no token before genesis), with real tokens. Authorization tests
     (tests/api/test_access.py) send their own headers."""
 
@@ -192,7 +192,7 @@ class TokenClient(FlaskClient):
         headers = dict(kwargs.get("headers") or {})
         path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
         chosen = "Authorization" in headers or "HTTP_AUTHORIZATION" in self.environ_base
-        if not chosen and path.startswith("/v1/"):
+        if not chosen and path.startswith(("/v1/", "/tile/")):
             party = OPERATOR_ID
             if kwargs.get("method", "GET") == "POST":
                 body = kwargs.get("json")

@@ -20,13 +20,18 @@ from ledger.services.witnessing import cosigned_checkpoint
 blp = Blueprint("log", __name__, url_prefix="/v1", description="Checkpoints and proofs")
 
 
+def checkpoint_response() -> Response:
+    """The latest checkpoint note with its cosignatures, as text (here and at the tiles' /checkpoint)."""
+    return Response(cosigned_checkpoint(runtime()), content_type="text/plain; charset=utf-8")
+
+
 @blp.route("/checkpoint")
 class CheckpointView(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain; charset=utf-8", description="C2SP signed checkpoint note")
     @blp.alt_response(503, **problem_doc("The log has no genesis entry yet"))
     def get(self) -> Response:
         """The latest signed checkpoint, with the cosignatures its witnesses have given it"""
-        return Response(cosigned_checkpoint(runtime()), content_type="text/plain; charset=utf-8")
+        return checkpoint_response()
 
 
 @blp.route("/log")

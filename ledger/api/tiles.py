@@ -13,11 +13,11 @@ from flask.views import MethodView
 
 from ledger import errors
 from ledger.api.body import runtime
+from ledger.api.log import checkpoint_response
 from ledger.api.problems import problem_doc
 from ledger.api.query import Blueprint
 from ledger.merkle import tiles
 from ledger.services.tiles import read_tile
-from ledger.services.witnessing import cosigned_checkpoint
 
 blp = Blueprint("tiles", __name__, description="The log as C2SP tlog-tiles")
 
@@ -33,7 +33,7 @@ class Checkpoint(MethodView):
     @blp.alt_response(503, **problem_doc("The log has no genesis entry yet"))
     def get(self) -> Response:
         """The latest signed checkpoint with its witnesses' cosignatures, at the tiles' prefix (as /v1/checkpoint)"""
-        return Response(cosigned_checkpoint(runtime()), content_type="text/plain; charset=utf-8")
+        return checkpoint_response()
 
 
 @blp.route("/tile/<path:path>")

@@ -1,4 +1,4 @@
-"""The messages the pages' scripts show (``static/web/proof.js``, ``sign.js``), translated on the server.
+"""The messages the pages' scripts show (``static/web/proof.js``, ``sign.js``, ``witnesses.js``), translated on the server.
 
 A page hands them to its script as JSON (``templates/web/script_messages.html``), keyed by the English
 text the script falls back to; ``{name}`` marks a value the script fills in.
@@ -81,6 +81,17 @@ MESSAGES = (
     N_("The server refused the entry; nothing was written."),
     N_("entry #{index}"),
     N_("the log's record at this index is not the entry signed here"),
+    # witnesses.js: the reader's witness policy
+    N_("{key} is not a witness key: <name>+<hash>+<key>"),
+    N_("{key} is not a cosignature/v1 (type 0x04) Ed25519 key"),
+    N_("the hash of witness key {key} does not match its key"),
+    N_("the cosignature of witness {name} does not verify: forged, or on another checkpoint"),
+    N_("cosigned by {names} ({count} of {of}; {needed} needed)"),
+    N_("none"),
+    N_("the checkpoint does not meet your witness policy: {said}"),
+    N_("no witness policy: checkpoints are checked against the log's key only"),
+    N_("the number needed must be 1 to the {count} keys given"),
+    N_("The checkpoint is {said}."),
 )
 
 

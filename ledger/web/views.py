@@ -25,6 +25,7 @@ from ledger.services import reads
 from ledger.services.reports import make_report
 from ledger.services.sessions import end_session, start_session
 from ledger.services.tokens import authenticate
+from ledger.services.witnessing import cosigned_checkpoint
 from ledger.web import apidoc, charts, explorer, i18n, params, script_messages, sources, vocabulary
 
 #: No url_prefix: the pages live under /ui, and / (which sends a visitor there) belongs to the blueprint too,
@@ -438,6 +439,7 @@ def checkpoints() -> str:
     return render_template(
         "web/checkpoints.html",
         checkpoint=checkpoint,
+        note=cosigned_checkpoint(runtime(), checkpoint),
         history=history,
         verifier_key=info.identity.verifier_key,
         origin=info.identity.origin,

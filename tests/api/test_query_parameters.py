@@ -12,6 +12,8 @@ from tests.helpers import T_2025, T_2026, Programme, tree_size
 
 #: Concrete paths for every operation of the OpenAPI document (a test holds the two equal).
 PATHS = {
+    "/checkpoint": "/checkpoint",
+    "/tile/{path}": "/tile/0/000.p/1",
     "/healthz": "/healthz",
     "/readyz": "/readyz",
     "/v1/accounts/{holder}/holdings": "/v1/accounts/bank-a/holdings",

@@ -289,6 +289,55 @@ def test_kept_checkpoints_turn_red_when_the_log_does_not_extend_them(page: Any, 
     page.screenshot(path=str(screenshots / "checkpoints-tampered.png"), full_page=True)
 
 
+def test_the_proof_check_holds_the_checkpoint_to_the_readers_witness_policy(page: Any, demo_app: Any, screenshots: Path, tmp_path: Path) -> None:
+    import threading
+
+    from ledger.crypto.checkpoint import verifier_key
+    from ledger.crypto.cosignature import cosigner_vkey
+    from ledger.crypto.signing import private_key_from_seed, raw_public_key
+    from ledger.verify.witness_protocol import Witness, http_server
+    from tests.conftest import CHECKPOINT_KEY, ORIGIN
+
+    keys = {f"witness.example/w{n}": private_key_from_seed(bytes([60 + n]) * 32) for n in (1, 2, 3)}
+    vkeys = {name: cosigner_vkey(name, raw_public_key(key)) for name, key in keys.items()}
+    servers, lines = [], []
+    for name in list(keys)[:2]:  # two of the three cosign; w3 is never asked
+        witness = Witness(tmp_path / name.replace("/", "_"), name=name, key=keys[name], logs=[verifier_key(ORIGIN, raw_public_key(CHECKPOINT_KEY))], now=lambda: 1_790_000_000)
+        server = http_server(witness, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        lines.append(f"{vkeys[name]} http://127.0.0.1:{server.server_port}/add-checkpoint\n")
+    (tmp_path / "witnesses.txt").write_text("".join(lines))
+    try:
+        result = demo_app.test_cli_runner().invoke(args=["ledger", "witnesses", "sync", "--witnesses", str(tmp_path / "witnesses.txt")])
+        assert result.exit_code == 0, result.output
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+    page.goto("/ui/log/checkpoints")
+    page.get_by_test_id("witness-status").and_(page.locator(".pending")).wait_for()  # no policy yet
+    page.fill("#witness-form textarea", "\n".join(vkeys.values()))
+    page.fill("#witness-form input[name=needed]", "2")
+    page.locator("#witness-form button").click()
+    page.locator("[data-testid=witness-status].ok").wait_for()
+    assert "(2 of 3; 2 needed)" in page.get_by_test_id("witness-status").inner_text()
+    page.screenshot(path=str(screenshots / "checkpoints-witness-policy.png"), full_page=True)
+    page.goto(f"/ui/log/entries/{_an_entry(page)}")
+    page.locator("#proof-status.ok").wait_for()
+    assert "cosigned by witness.example/w1, witness.example/w2 (2 of 3; 2 needed)" in page.locator("#proof-detail").inner_text()
+
+    page.goto("/ui/log/checkpoints")
+    page.fill("#witness-form input[name=needed]", "3")
+    page.locator("#witness-form button").click()
+    page.locator("[data-testid=witness-status].bad").wait_for()
+    page.goto(f"/ui/log/entries/{_an_entry(page)}")
+    page.locator("#proof-status.bad").wait_for()
+    assert "does not meet your witness policy" in page.locator("#proof-detail").inner_text()
+    page.evaluate("() => localStorage.clear()")
+
+
 # --- every page in both languages, at a desktop's width and a phone's -----------------------------
 
 LANGUAGES = {"en": "en-GB", "zh": "zh-CN"}

@@ -97,11 +97,11 @@ def test_the_committed_mo_is_the_compiled_po() -> None:
 
 
 def test_the_scripts_messages_are_declared_and_used() -> None:
-    """Every message the scripts (proof.js, sign.js) pass to t() is one the server translates, and every
+    """Every message the scripts (proof.js, sign.js, witnesses.js) pass to t() is one the server translates, and every
     declared one is used."""
     from ledger.web.script_messages import MESSAGES
 
-    script = "\n".join((WEB / "static" / "web" / name).read_text(encoding="utf-8") for name in ("proof.js", "sign.js"))
+    script = "\n".join((WEB / "static" / "web" / name).read_text(encoding="utf-8") for name in ("proof.js", "sign.js", "witnesses.js"))
     passed = set(re.findall(r'\bt\(\s*(?:kept \? )?"((?:[^"\\]|\\.)*)"', script))
     passed |= set(re.findall(r'\bt\(kept \? "[^"]*" : "((?:[^"\\]|\\.)*)"', script))
     literals = set(re.findall(r'"((?:[^"\\]|\\.)*)"', script))

@@ -207,11 +207,13 @@ async function checkInclusion(box) {
     list.append(item(t(rootOk ? "computed root = checkpoint root {root}:" : "computed root ≠ checkpoint root {root}:", { root: note.rootText }), root, rootOk ? "ok" : "bad"));
     if (!rootOk) throw new Error(t("the audit path does not lead to the checkpoint's root"));
     keepCheckpoint(note, noteText);
+    // The reader's own witness policy (witnesses.js), when the page has it and the reader set one.
+    const cosigned = typeof witnessVerdict === "function" ? await witnessVerdict(noteText, note.origin) : null;
     setStatus(status, "ok", t("verified"));
     detail.textContent = t(signed
       ? "entry #{index} is in the log at tree size {size}; the checkpoint's Ed25519 signature verifies under the log's key."
       : "entry #{index} is in the log at tree size {size}; this browser cannot check Ed25519, so the checkpoint's signature was not checked.",
-    { index, size: note.size });
+    { index, size: note.size }) + (cosigned ? " " + t("The checkpoint is {said}.", { said: cosigned }) : "");
   } catch (error) {
     setStatus(status, "bad", t("FAILED"));
     detail.textContent = error.message;
