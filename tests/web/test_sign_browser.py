@@ -144,23 +144,32 @@ def test_a_lender_registers_a_loan_and_disburses_it_from_the_forms(
     assert len(traffic.writes()) == 3
 
 
-def test_a_wrong_key_is_refused_beside_the_key_and_nothing_is_sent(as_party: Any, demo_app: Any, screenshots: Path) -> None:
-    page, traffic = as_party("icbc-sichuan", "en")
+#: What the page says, in each language, for another party's key, no key, and a file that is no key.
+WRONG_KEY = {
+    "en": ("not one of icbc-sichuan's keys", "load your private key file first", "this file is not a PEM key file"),
+    "zh": ("不是登记簿中 icbc-sichuan 的密钥", "请先载入您的私钥文件", "该文件不是 PEM 密钥文件"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_a_wrong_key_is_refused_beside_the_key_and_nothing_is_sent(as_party: Any, demo_app: Any, screenshots: Path, language: str) -> None:
+    other_party, no_key, not_a_key = WRONG_KEY[language]
+    page, traffic = as_party("icbc-sichuan", language)
     page.goto("/ui/sign/loan.repaid")
     size = _log_size(page)
     _load_key(page, _key_file(demo_app, "ccb-sichuan"))
     problem = page.get_by_test_id("problem-key")
     problem.wait_for()
-    assert "not one of icbc-sichuan's keys" in problem.inner_text()
+    assert other_party in problem.inner_text()
     loan = api(page, "/v1/loans?lender=icbc-sichuan")["items"][0]["loan_id"]
     _fill(page, {"loan": loan, "amount": "1.00", "value_date": "2026-11-21"})
     page.get_by_test_id("sign-submit").click()
-    assert "load your private key file first" in problem.inner_text()
+    assert no_key in problem.inner_text()
     page.get_by_test_id("key-file").set_input_files(str(Path(__file__)))  # not a key at all
-    page.get_by_text("this file is not a PEM key file").wait_for()
+    page.get_by_text(not_a_key).wait_for()
     assert traffic.writes() == []
     assert _log_size(page) == size
-    page.screenshot(path=str(screenshots / "sign-wrong-key.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"sign-wrong-key-{language}.png"), full_page=True)
 
 
 def test_the_forms_check_fields_before_signing(as_party: Any, demo_app: Any) -> None:
