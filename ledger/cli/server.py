@@ -494,7 +494,10 @@ def witnesses_sync(witnesses_file: Path | None, every: int | None) -> None:
 
     runtime = current_app.extensions["ledger"]
     while True:
-        results = ask_witnesses(runtime, witnesses, post)
+        try:
+            results = ask_witnesses(runtime, witnesses, post)
+        except errors.LedgerError as exc:
+            fail(exc.detail)
         for result in results:
             click.echo(f"{result.witness}: {result.said}", err=not result.ok)
         if every is None:

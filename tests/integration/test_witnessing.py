@@ -204,3 +204,27 @@ def test_verify_receipt_and_the_offline_verifier_hold_checkpoints_to_the_policy(
     bare.write_text(split_note(kept.read_text())[0] + "\n" + split_note(kept.read_text())[1][0] + "\n")
     refused = CliRunner().invoke(commands, ["verify", str(bundle), "--origin", ORIGIN, "--key", LOG_VKEY, "--checkpoint", str(bare), *vkeys])
     assert refused.exit_code == 1 and "0 of the policy's 3 witnesses cosigned" in refused.output
+
+
+def test_witness_serve_runs_the_protocol_as_a_process(client: Any, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from ledger.crypto.signing import write_private_key_file
+
+    key_file = tmp_path / "witness.pem"
+    write_private_key_file(key_file, KEYS[NAMES[0]])
+    command = [sys.executable, "-u", "-c", "from ledger.cli import main; main()", "witness", "serve", "--state", str(tmp_path / "state"), "--key", str(key_file),
+               "--name", NAMES[0], "--log", LOG_VKEY, "--bind", "127.0.0.1:0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith(f"witness {NAMES[0]} listening on http://127.0.0.1:"), line + (process.stderr.read() if process.stderr else "")
+        url = line.split(" on ")[1].strip()
+        note = client.get("/v1/checkpoint").data.decode()
+        status, _, body = _post(url, f"old 0\n\n{note}")
+        assert status == 200 and verify_line(note, body.rstrip("\n"), NAMES[0], raw_public_key(KEYS[NAMES[0]])) is not None
+        assert _post(url, f"old 0\n\n{note}")[:2] == (409, "text/x.tlog.size")  # it holds size 1 now
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
