@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import append, growth, importing, limiter, proofs, reports, verify  # noqa: F401  (register single-append, batch-append, growth, import, limiter, proofs, reports and verify)
+from bench import append, growth, importing, limiter, proofs, replica_reads, reports, verify  # noqa: F401  (register single-append, batch-append, growth, import, limiter, proofs, replica-reads, reports and verify)
 from bench.registry import BENCHMARKS, Context
 from bench.report import DEFAULT_JSON, BenchResult, environment, table, write_json
 
