@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
+import subprocess
+import sys
 from typing import Any, Callable
 
 from ledger.config import Config
@@ -83,11 +86,28 @@ def client_url(bind: str) -> str:
     return f"http://{_joined(local, port)}"
 
 
-def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[[], None]) -> None:
-    """Serve the app configured from the environment on ``bind``; ``when_ready`` runs once gunicorn listens."""
+def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[[], None], metrics_bind: str | None = None) -> None:
+    """Serve the app configured from the environment on ``bind``; ``when_ready`` runs once gunicorn listens.
+
+    With ``metrics_bind``, an exporter process answers Prometheus there with every worker's metrics,
+    started once gunicorn listens and stopped when it exits.
+    """
     from gunicorn.app.base import BaseApplication
 
     from ledger.app import create_app, freeze_loaded
+    from ledger.operations.metrics import forget_process
+
+    exporter: list[subprocess.Popen[bytes]] = []
+
+    def ready(arbiter: Any) -> None:
+        if metrics_bind:
+            exporter.append(start_exporter(metrics_bind))
+        when_ready()
+
+    def exiting(arbiter: Any) -> None:
+        for process in exporter:
+            process.terminate()
+            process.wait(timeout=10)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -95,10 +115,13 @@ def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
+            # The app logs every request itself (ledger.operations.request_log): with its id, party and entries.
+            self.cfg.set("accesslog", None)
             # The control socket sits at one shared path by default: two servers on one host would collide.
             self.cfg.set("control_socket_disable", True)
-            self.cfg.set("when_ready", lambda arbiter: when_ready())
+            self.cfg.set("when_ready", ready)
+            self.cfg.set("on_exit", exiting)
+            self.cfg.set("child_exit", lambda arbiter, worker: forget_process(worker.pid))
 
         def load(self) -> Any:
             _problem_error_pages()  # in each worker, which is where gunicorn answers malformed requests
@@ -107,6 +130,11 @@ def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[
             return app
 
     _Server().run()
+
+
+def start_exporter(metrics_bind: str) -> "subprocess.Popen[bytes]":
+    """The metrics exporter (``python -m ledger.operations.exporter``) on ``metrics_bind``, watching this process."""
+    return subprocess.Popen([sys.executable, "-m", "ledger.operations.exporter", metrics_bind, str(os.getpid())], stdin=subprocess.DEVNULL)
 
 
 def _problem_error_pages() -> None:
