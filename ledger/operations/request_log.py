@@ -154,9 +154,23 @@ def configure_logging(log_format: str, level: str) -> None:
     numeric = logging.getLevelName(level)
     if not isinstance(numeric, int):
         raise ValueError(f"LEDGER_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ERROR), not {level!r}")
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     logger = logging.getLogger("ledger")
     logger.handlers[:] = [handler]
     logger.setLevel(numeric)
-    logger.propagate = False
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test runner swaps it; gunicorn never does)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
