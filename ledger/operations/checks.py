@@ -121,12 +121,17 @@ def database_checks(config: Config, runtime: LedgerRuntime, engine: Any) -> list
     """
     try:
         privileges = _rewriting_privileges(engine, config.runtime_role)
+        # In production the login role matters too: a server can RESET ROLE back to it.
+        login = _login_role_privileges(engine) if config.production and config.runtime_role else None
         with runtime.uow_factory() as uow:
             identity = runtime.current_identity(uow) if uow.log.size() else None
     except Exception as exc:  # noqa: BLE001 - the operator needs the driver's sentence, not a traceback
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return [Check("database", REFUSED, f"cannot read the ledger database: {reason}")]
-    return [_key_check(config, runtime, identity), _role_check(config, privileges)]
+    found = [_key_check(config, runtime, identity), _role_check(config, privileges)]
+    if login is not None:
+        found.append(_login_check(config, *login))
+    return found
 
 
 def _key_check(config: Config, runtime: LedgerRuntime, identity: Any) -> Check:
@@ -154,13 +159,32 @@ def _role_check(config: Config, privileges: dict[str, list[str]]) -> Check:
     return _ok("runtime role", f"{who} may only read and append to {', '.join(LOG_TABLES)}")
 
 
+def _login_check(config: Config, login: str, privileges: dict[str, list[str]]) -> Check:
+    if privileges:
+        return Check(
+            "login role", REFUSED,
+            f"DATABASE_URL logs in as {login}, which may rewrite the log even after SET ROLE {config.runtime_role}: "
+            f"give the servers a login role that is only a member of {config.runtime_role} (docs/deployment.md)",
+        )  # fmt: skip
+    return _ok("login role", f"DATABASE_URL logs in as {login}, which may not rewrite the log either")
+
+
+def _login_role_privileges(engine: Any) -> tuple[str, dict[str, list[str]]]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        login = str(connection.execute(text("SELECT session_user")).scalar())
+    return login, _rewriting_privileges(engine, login)
+
+
 def _rewriting_privileges(engine: Any, role: str | None) -> dict[str, list[str]]:
-    """Table -> the privileges of ``REWRITING_PRIVILEGES`` ``role`` (else the connected user) holds on it."""
+    """Table -> the privileges of ``REWRITING_PRIVILEGES`` ``role`` (else the login role) holds on it, or may
+    take by becoming the table's owner."""
     from sqlalchemy import text
 
     query = text(
-        "SELECT has_table_privilege(coalesce(:role, current_user), :table, :privilege) "
-        "OR pg_has_role(coalesce(:role, current_user), (SELECT relowner FROM pg_class WHERE oid = to_regclass(:table)), 'USAGE')"
+        "SELECT has_table_privilege(coalesce(:role, session_user), :table, :privilege) "
+        "OR pg_has_role(coalesce(:role, session_user), (SELECT relowner FROM pg_class WHERE oid = to_regclass(:table)), 'MEMBER')"
     )
     found: dict[str, list[str]] = {}
     with engine.connect() as connection:

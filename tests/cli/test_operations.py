@@ -122,5 +122,7 @@ def test_production_refuses_the_demo_and_key_files_others_may_read(server_home, 
     result = _check("--demo", "--json")
     assert result.exit_code == 1
     refused = {c["check"]: c["message"] for c in json.loads(result.stdout) if c["verdict"] == "refused"}
-    assert set(refused) == {"demo", "key files"}
+    # The tests log in as the database's owner: a production server must not.
+    assert set(refused) == {"demo", "key files", "login role"}
+    assert "which may rewrite the log even after SET ROLE greenledger_app" in refused["login role"]
     assert refused["key files"].endswith(f"is open to other users (mode 0644); run chmod 600 {server_home / 'keys' / 'checkpoint.pem'}")
