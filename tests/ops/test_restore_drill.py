@@ -95,13 +95,13 @@ def _free_port() -> int:
 class Serving:
     """`greenledger serve` on a restored database, as an operator starts it after a restore."""
 
-    def __init__(self, database_url: str, home: Path, log: Path) -> None:
+    def __init__(self, database_url: str, home: Path, log: Path, *, workers: int = 1, **settings: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "LEDGER_HOME": str(home), "LEDGER_LOG_FORMAT": "json"}
+        env = {**os.environ, "DATABASE_URL": database_url, "LEDGER_HOME": str(home), "LEDGER_LOG_FORMAT": "json", **settings}
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [GREENLEDGER, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4"],
+            [GREENLEDGER, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", "4"],
             env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
