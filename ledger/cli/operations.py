@@ -45,8 +45,8 @@ def _fail_with(refused: list[Check]) -> NoReturn:
 
 
 def prepare_to_serve(config: Config, *, demo: bool) -> None:
-    """Before anything starts: refuse unsafe settings, send the logs where and as configured, and give
-    gunicorn's workers a fresh folder to keep their metrics in when metrics are served.
+    """Before anything starts: refuse unsafe settings, and give gunicorn's workers a fresh folder to keep
+    their metrics in when metrics are served (the logs are set up by ``run_gunicorn``).
 
     Runs before ``ledger.app`` (and so prometheus_client) is first imported: the client chooses between
     in-process and multiprocess values once, at import.
@@ -56,14 +56,15 @@ def prepare_to_serve(config: Config, *, demo: bool) -> None:
         directory = tempfile.mkdtemp(prefix="greenledger-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
         atexit.register(shutil.rmtree, directory, True)
-    from ledger.operations.request_log import configure_logging  # imports prometheus_client: after the folder is set
-
-    configure_logging(config.effective_log_format(), config.log_level)
 
 
 def refuse_unsafe_database(config: Config, app: Any) -> None:
     """Once the database is up: refuse a checkpoint key that is missing or not the log's, and a runtime role that may rewrite the log."""
-    _refuse(checks.database_checks(config, app.extensions["ledger"], app.extensions["ledger_engine"]))
+    engine = app.extensions["ledger_engine"]
+    found = checks.database_checks(config, app.extensions["ledger"], engine)
+    if any(check.refused for check in found):
+        engine.dispose()  # close the pool's connections before exiting, rather than leave them to the collector
+    _refuse(found)
 
 
 @audience.group("config", short_help="Check the settings `serve` would start with.")

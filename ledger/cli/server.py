@@ -80,7 +80,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         if config.metrics_bind:
             click.echo(f"Prometheus metrics on http://{config.metrics_bind}/metrics")
 
-    run_gunicorn(bind, workers, threads, when_ready=listening, metrics_bind=config.metrics_bind)
+    run_gunicorn(bind, workers, threads, when_ready=listening, metrics_bind=config.metrics_bind, log_format=config.effective_log_format(), log_level=config.log_level)
 
 
 @audience.group("db", short_help="Apply the database migrations (as the database owner).")

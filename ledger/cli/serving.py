@@ -86,16 +86,29 @@ def client_url(bind: str) -> str:
     return f"http://{_joined(local, port)}"
 
 
-def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[[], None], metrics_bind: str | None = None) -> None:
+def run_gunicorn(
+    bind: str,
+    workers: int,
+    threads: int,
+    *,
+    when_ready: Callable[[], None],
+    metrics_bind: str | None = None,
+    log_format: str = "text",
+    log_level: str = "INFO",
+) -> None:
     """Serve the app configured from the environment on ``bind``; ``when_ready`` runs once gunicorn listens.
 
-    With ``metrics_bind``, an exporter process answers Prometheus there with every worker's metrics,
-    started once gunicorn listens and stopped when it exits.
+    The ledger's logs (one line per request) go to stderr in ``log_format`` from ``log_level`` up, set in
+    the master so every worker inherits it. With ``metrics_bind``, an exporter process answers Prometheus
+    there with every worker's metrics, started once gunicorn listens and stopped when it exits.
     """
     from gunicorn.app.base import BaseApplication
 
     from ledger.app import create_app, freeze_loaded
     from ledger.operations.metrics import forget_process
+    from ledger.operations.request_log import configure_logging
+
+    configure_logging(log_format, log_level)
 
     exporter: list[subprocess.Popen[bytes]] = []
 
