@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from typing import Any, Callable
 
 from ledger.config import Config
@@ -157,11 +158,22 @@ def _problem_error_pages() -> None:
 
     from ledger.api.problems import CODE_BY_STATUS, PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
+    from ledger.operations.request_log import request_logger
+
     def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
         code = CODE_BY_STATUS.get(status, "http-error")
+        # The app never saw this request: the id is made here, and logged here, like the app's own.
+        request_id = uuid.uuid4().hex
         body = json.dumps(
-            {"type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message or reason, "instance": "", "code": code}
-        ).encode()
+            {
+                "type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message or reason,
+                "instance": "", "code": code, "request_id": request_id,
+            }
+        ).encode()  # fmt: skip
+        request_logger.info(
+            "refused by gunicorn: %s %s", status, reason,
+            extra={"request": {"request_id": request_id, "method": None, "route": None, "path": None, "status": status, "duration_ms": 0.0, "party": None, "problem": code}},
+        )  # fmt: skip
         head = f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n"
         util.write_nonblock(sock, head.encode("latin-1") + body)
 

@@ -3,6 +3,7 @@ stderr holds one JSON line per request under the id the answer carries."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -62,6 +63,12 @@ def test_metrics_of_every_worker_and_a_json_line_per_request(make_app, database_
             assert status == 201, receipt
         status, headers, problem = _send(server.url + "/v1/entries/999", token=token, request_id="drill-404")
         assert status == 404 and problem["request_id"] == headers["X-Request-ID"] == "drill-404"
+        too_long = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        too_long.request("GET", "/v1/parks?city=" + "a" * 5000)
+        refused = too_long.getresponse()
+        by_gunicorn = json.loads(refused.read())
+        too_long.close()
+        assert refused.status == 414 and len(by_gunicorn["request_id"]) == 32
         scraped = _scrape(f"http://{metrics_bind}/metrics")
         (metrics_dir,) = scratch.glob("greenledger-metrics-*")
         assert any(metrics_dir.glob("counter_*.db"))
@@ -76,7 +83,9 @@ def test_metrics_of_every_worker_and_a_json_line_per_request(make_app, database_
     requests = [line for line in lines if line["logger"] == "ledger.request" and line["path"] != "/readyz"]
     assert [(r["request_id"], r["status"], r.get("entries")) for r in requests] == [
         ("write-bank-a", 201, [1]), ("write-bank-b", 201, [2]), ("write-bank-c", 201, [3]), ("drill-404", 404, None),
+        (by_gunicorn["request_id"], 414, None),  # refused before the app saw it, logged under the id its answer names
     ]
+    requests.pop()
     assert requests[-1]["problem"] == "entry-not-found" and all(r["party"] == OPERATOR_ID for r in requests)
     assert token not in log.read_text()
     assert not metrics_dir.exists()  # serve removes the workers' metrics files when it stops
