@@ -45,14 +45,19 @@ def _fail_with(refused: list[Check]) -> NoReturn:
 
 
 def prepare_to_serve(config: Config, *, demo: bool) -> None:
-    """Before anything starts: refuse unsafe settings, and give gunicorn's workers a fresh folder to keep
-    their metrics in when metrics are served (the logs are set up by ``run_gunicorn``).
+    """Before anything starts: refuse unsafe settings and a metrics address that cannot be listened on, and
+    give gunicorn's workers a fresh folder to keep their metrics in (the logs are set up by ``run_gunicorn``).
 
     Runs before ``ledger.app`` (and so prometheus_client) is first imported: the client chooses between
     in-process and multiprocess values once, at import.
     """
     _refuse(checks.settings_checks(config, demo=demo))
     if config.metrics_bind:
+        from ledger.cli.serving import why_cannot_listen
+
+        refusal = why_cannot_listen(config.metrics_bind)
+        if refusal:
+            fail(f"LEDGER_METRICS_BIND: {refusal}", status=REFUSED_STATUS)
         directory = tempfile.mkdtemp(prefix="greenledger-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
         atexit.register(shutil.rmtree, directory, True)

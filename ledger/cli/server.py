@@ -36,11 +36,10 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
     from ledger.cli.serving import client_url, run_gunicorn, why_cannot_listen
 
     # Before anything is started, migrated or loaded: a taken port would otherwise be found only after all that.
+    refusal = why_cannot_listen(bind)
+    if refusal:
+        fail(refusal, status=2)
     config = read_config()
-    for where in (bind, config.metrics_bind):
-        refusal = why_cannot_listen(where) if where else None
-        if refusal:
-            fail(refusal, status=2)
     prepare_to_serve(config, demo=demo)  # before ledger.app is imported: it decides how metrics are kept
     from ledger.app import create_app, database_url
     from ledger.persistence.migrate import upgrade
@@ -80,7 +79,10 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         if config.metrics_bind:
             click.echo(f"Prometheus metrics on http://{config.metrics_bind}/metrics")
 
-    run_gunicorn(bind, workers, threads, when_ready=listening, metrics_bind=config.metrics_bind, log_format=config.effective_log_format(), log_level=config.log_level)
+    run_gunicorn(
+        bind, workers, threads, when_ready=listening,
+        metrics_bind=config.metrics_bind, log_format=config.effective_log_format(), log_level=config.log_level,
+    )  # fmt: skip
 
 
 @audience.group("db", short_help="Apply the database migrations (as the database owner).")

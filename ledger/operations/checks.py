@@ -78,7 +78,10 @@ def settings_checks(config: Config, *, demo: bool = False) -> list[Check]:
         ))  # fmt: skip
     if production and config.rate_limit and config.rate_limit_storage.startswith("memory://"):
         found.append(Check("rate limit", WARNING, "the rate limit counts in each worker's memory; LEDGER_RATE_LIMIT_STORAGE=redis://... shares it between workers and hosts"))
-    if config.metrics_bind and config.metrics_bind.split(":")[0] in ("0.0.0.0", "", "[::]", "::"):
+    host, _, port = (config.metrics_bind or "").rpartition(":")
+    if config.metrics_bind and not (host and port.isdigit() and 0 < int(port) < 65536):
+        found.append(Check("metrics", REFUSED, f"LEDGER_METRICS_BIND must be host:port (10.0.1.11:9464), not {config.metrics_bind!r}"))
+    elif config.metrics_bind and host in ("0.0.0.0", "[::]"):
         found.append(Check("metrics", WARNING, f"metrics listen on every address ({config.metrics_bind}) without a token: keep the port behind a firewall"))
     found.extend(_key_file_modes(config))
     return found

@@ -100,6 +100,7 @@ def test_a_runtime_role_that_may_rewrite_the_log_is_refused(server_home, rewriti
         ({"LEDGER_MODE": "production", "LEDGER_COOKIE_SECURE": "1", "LEDGER_RUNTIME_ROLE": ""}, "LEDGER_RUNTIME_ROLE is empty"),
         ({"LEDGER_LOG_FORMAT": "xml"}, "LEDGER_LOG_FORMAT must be json or text, not 'xml'"),
         ({"LEDGER_MAX_BATCH": "lots"}, "LEDGER_MAX_BATCH must be a whole number, not 'lots'"),
+        ({"LEDGER_METRICS_BIND": "9464"}, "LEDGER_METRICS_BIND must be host:port (10.0.1.11:9464), not '9464'"),
     ],
 )
 def test_serve_refuses_unsafe_settings_before_it_starts_anything(server_home, monkeypatch, settings, sentence):
