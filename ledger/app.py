@@ -14,11 +14,13 @@ from ledger import errors
 from ledger.api import auth, problems, register_api, security
 from ledger.config import Config
 from ledger.crypto.signing import read_private_key_file
+from ledger.operations import metrics, request_log
 from ledger.persistence.db import make_engine
 from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from ledger.reconciliation.exceptions import Settings
 from ledger.services.clock import SystemClock
 from ledger.services.runtime import LedgerRuntime
+from ledger.services.sequencing import ROUND_OBSERVERS
 from ledger.web import register_web
 
 logger = logging.getLogger("ledger")
@@ -58,9 +60,13 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask("ledger")
     app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, **config.flask)
+    request_log.install(app)  # before every other hook, so each problem they raise carries the request id
     engine = config.overrides.get("engine") or make_engine(
         database_url(config), runtime_role=config.runtime_role, pool_size=10, max_overflow=20
     )
+    metrics.watch_pool(engine)
+    if metrics.observe_round not in ROUND_OBSERVERS:
+        ROUND_OBSERVERS.append(metrics.observe_round)
     checkpoint_key = config.overrides.get("checkpoint_key")
     if checkpoint_key is None and config.checkpoint_key_path.exists():
         checkpoint_key = read_private_key_file(config.checkpoint_key_path, config.key_passphrase)

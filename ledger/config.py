@@ -9,11 +9,21 @@ from typing import Any
 
 DEFAULT_HOME = Path("~/.greenledger")
 DEFAULT_ORIGIN = "greenledger.sichuan.example/pilot-parks"
+#: ``LEDGER_MODE``: production refuses settings that are only safe on a developer's machine (ledger.operations.checks).
+MODES = ("development", "production")
+#: ``LEDGER_LOG_FORMAT``: one JSON object per line for a log shipper, or lines for a person to read.
+LOG_FORMATS = ("json", "text")
 
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        # The name in the message: `serve` and `config check` print it as the one sentence they fail with.
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 @dataclass
@@ -61,6 +71,14 @@ class Config:
     secret_key: str | None = None
     #: Role the web app switches to after connecting (INSERT and SELECT only on log tables).
     runtime_role: str | None = "greenledger_app"
+    #: ``development`` or ``production`` (which refuses a session cookie without TLS, the embedded database, no runtime role).
+    mode: str = "development"
+    #: ``json``, ``text``, or None: JSON in production, text otherwise (``serve --demo`` stays readable).
+    log_format: str | None = None
+    #: Level of the server's logs (a logging level name); every request is logged at INFO.
+    log_level: str = "INFO"
+    #: Where ``serve`` answers Prometheus scrapes (host:port, off the public listener); None: no metrics listener.
+    metrics_bind: str | None = None
     #: Extra Flask settings (tests put TESTING here).
     flask: dict[str, Any] = field(default_factory=dict)
     #: Objects tests inject instead of reading files or the wall clock.
@@ -96,8 +114,9 @@ class Config:
         ``LEDGER_MAX_SKEW_SECONDS``, ``LEDGER_MAX_AGE_SECONDS``, ``LEDGER_MAX_BATCH``, ``LEDGER_MAX_BODY_BYTES``,
         ``LEDGER_PAGE_SIZE``, ``LEDGER_MAX_PAGE_SIZE``, ``LEDGER_FINANCING_GRACE_DAYS``,
         ``LEDGER_RATE_LIMIT`` (empty: none), ``LEDGER_RATE_LIMIT_STORAGE``, ``LEDGER_TRUSTED_PROXIES``, ``LEDGER_SESSION_IDLE_SECONDS``,
-        ``LEDGER_SESSION_MAX_SECONDS``, ``LEDGER_COOKIE_SECURE``, ``LEDGER_SECRET_KEY`` and
-        ``LEDGER_RUNTIME_ROLE`` (empty: none)."""
+        ``LEDGER_SESSION_MAX_SECONDS``, ``LEDGER_COOKIE_SECURE``, ``LEDGER_SECRET_KEY``,
+        ``LEDGER_RUNTIME_ROLE`` (empty: none), ``LEDGER_MODE``, ``LEDGER_LOG_FORMAT``, ``LEDGER_LOG_LEVEL`` and
+        ``LEDGER_METRICS_BIND``. Values are taken as given; ``greenledger config check`` says which are wrong."""
         passphrase = os.environ.get("LEDGER_KEY_PASSPHRASE")
         role = os.environ.get("LEDGER_RUNTIME_ROLE", "greenledger_app")
         return cls(
@@ -121,4 +140,18 @@ class Config:
             cookie_secure=os.environ.get("LEDGER_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes", "on"),
             secret_key=os.environ.get("LEDGER_SECRET_KEY") or None,
             runtime_role=role or None,
+            mode=os.environ.get("LEDGER_MODE", "").strip().lower() or cls.mode,
+            log_format=os.environ.get("LEDGER_LOG_FORMAT", "").strip().lower() or None,
+            log_level=os.environ.get("LEDGER_LOG_LEVEL", "").strip().upper() or cls.log_level,
+            metrics_bind=os.environ.get("LEDGER_METRICS_BIND", "").strip() or None,
         )
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    def effective_log_format(self) -> str:
+        """The log format in force: the one set, else JSON in production and text elsewhere."""
+        if self.log_format:
+            return self.log_format
+        return "json" if self.production else "text"

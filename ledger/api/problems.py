@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from flask import Response, json, request
@@ -12,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from ledger import errors
 from ledger.api.schemas import ProblemSchema
 from ledger.domain.rules import flatten_messages
+from ledger.operations.request_log import note_problem, request_id
 
 PROBLEM_BASE = "https://greenledger.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -132,6 +132,9 @@ def problem(
 
 
 def _respond(body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    # Every answered problem names the request, as its X-Request-ID header and its log line do.
+    body.setdefault("request_id", request_id())
+    note_problem(body["code"])
     response = Response(json.dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -167,12 +170,11 @@ def http_error_response(exc: HTTPException) -> Response:
 
 
 def unexpected_error_response(exc: Exception) -> Response:
-    request_id = uuid.uuid4().hex
-    logger.exception("unhandled error, request id %s", request_id)
+    rid = request_id()
+    logger.exception("unhandled error, request id %s", rid)
     return problem(
         500,
         "internal-error",
         "Internal server error",
-        f"the server failed to answer; quote request id {request_id} to its operator",
-        extra={"request_id": request_id},
+        f"the server failed to answer; quote request id {rid} to its operator",
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup
 
-from ledger.cli import audit, party, server
+from ledger.cli import audit, operations, party, server
 from ledger.cli.audiences import ListedByAudience
 from ledger.cli.database import app_from_environment
 from ledger.cli.genesis import DEFAULT_OPERATOR_NAME, DEFAULT_OPERATOR_USCC, initialize

@@ -31,16 +31,19 @@ audience = Audience("On the server (with its database)")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
 @click.option("--demo/--no-demo", default=False, help="Load the demo programme before serving (idempotent: a second run sends only what the log lacks).")
 def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
-    """Migrate, initialize if needed, and run the API under gunicorn."""
-    from ledger.app import create_app, database_url
+    """Migrate, initialize if needed, and run the API under gunicorn (refusing unsafe settings first: `config check`)."""
+    from ledger.cli.operations import prepare_to_serve, read_config, refuse_unsafe_database
     from ledger.cli.serving import client_url, run_gunicorn, why_cannot_listen
-    from ledger.persistence.migrate import upgrade
 
     # Before anything is started, migrated or loaded: a taken port would otherwise be found only after all that.
     refusal = why_cannot_listen(bind)
     if refusal:
         fail(refusal, status=2)
-    config = Config.from_env()
+    config = read_config()
+    prepare_to_serve(config, demo=demo)  # before ledger.app is imported: it decides how metrics are kept
+    from ledger.app import create_app, database_url
+    from ledger.persistence.migrate import upgrade
+
     embedded = config.database_url is None
     url = database_url(config)  # the embedded server starts (and is migrated) here, in the master
     if not embedded:
@@ -56,6 +59,7 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         )
         if index is not None:
             click.echo(f"initialized a new ledger; keys in {config.keys_dir}")
+        refuse_unsafe_database(config, app)
         if demo:
             from ledger.demo import demo_tokens, load_demo
 
@@ -72,8 +76,13 @@ def serve(bind: str, workers: int, threads: int, demo: bool) -> None:
         click.echo(f"greenledger listening on http://{bind} (database: {where}); API docs at http://{bind}/openapi.json")
         if bind != DEFAULT_BIND:
             click.echo(f"for the client commands on this machine: export LEDGER_URL={client_url(bind)}")
+        if config.metrics_bind:
+            click.echo(f"Prometheus metrics on http://{config.metrics_bind}/metrics")
 
-    run_gunicorn(bind, workers, threads, when_ready=listening)
+    run_gunicorn(
+        bind, workers, threads, when_ready=listening,
+        metrics_bind=config.metrics_bind, log_format=config.effective_log_format(), log_level=config.log_level,
+    )  # fmt: skip
 
 
 @audience.group("db", short_help="Apply the database migrations (as the database owner).")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
+import subprocess
+import sys
+import uuid
 from typing import Any, Callable
 
 from ledger.config import Config
@@ -83,11 +87,41 @@ def client_url(bind: str) -> str:
     return f"http://{_joined(local, port)}"
 
 
-def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[[], None]) -> None:
-    """Serve the app configured from the environment on ``bind``; ``when_ready`` runs once gunicorn listens."""
+def run_gunicorn(
+    bind: str,
+    workers: int,
+    threads: int,
+    *,
+    when_ready: Callable[[], None],
+    metrics_bind: str | None = None,
+    log_format: str = "text",
+    log_level: str = "INFO",
+) -> None:
+    """Serve the app configured from the environment on ``bind``; ``when_ready`` runs once gunicorn listens.
+
+    The ledger's logs (one line per request) go to stderr in ``log_format`` from ``log_level`` up, set in
+    the master so every worker inherits it. With ``metrics_bind``, an exporter process answers Prometheus
+    there with every worker's metrics, started once gunicorn listens and stopped when it exits.
+    """
     from gunicorn.app.base import BaseApplication
 
     from ledger.app import create_app, freeze_loaded
+    from ledger.operations.metrics import forget_process
+    from ledger.operations.request_log import configure_logging
+
+    configure_logging(log_format, log_level)
+
+    exporter: list[subprocess.Popen[bytes]] = []
+
+    def ready(arbiter: Any) -> None:
+        if metrics_bind:
+            exporter.append(start_exporter(metrics_bind))
+        when_ready()
+
+    def exiting(arbiter: Any) -> None:
+        for process in exporter:
+            process.terminate()
+            process.wait(timeout=10)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -95,10 +129,13 @@ def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
+            # The app logs every request itself (ledger.operations.request_log): with its id, party and entries.
+            self.cfg.set("accesslog", None)
             # The control socket sits at one shared path by default: two servers on one host would collide.
             self.cfg.set("control_socket_disable", True)
-            self.cfg.set("when_ready", lambda arbiter: when_ready())
+            self.cfg.set("when_ready", ready)
+            self.cfg.set("on_exit", exiting)
+            self.cfg.set("child_exit", lambda arbiter, worker: forget_process(worker.pid))
 
         def load(self) -> Any:
             _problem_error_pages()  # in each worker, which is where gunicorn answers malformed requests
@@ -109,6 +146,11 @@ def run_gunicorn(bind: str, workers: int, threads: int, *, when_ready: Callable[
     _Server().run()
 
 
+def start_exporter(metrics_bind: str) -> "subprocess.Popen[bytes]":
+    """The metrics exporter (``python -m ledger.operations.exporter``) on ``metrics_bind``, watching this process."""
+    return subprocess.Popen([sys.executable, "-m", "ledger.operations.exporter", metrics_bind, str(os.getpid())], stdin=subprocess.DEVNULL)
+
+
 def _problem_error_pages() -> None:
     """Have gunicorn answer requests it refuses itself (a request line over 4094 bytes: 414, a malformed
     header: 400) with problem+json like every other error, instead of an HTML page."""
@@ -116,11 +158,22 @@ def _problem_error_pages() -> None:
 
     from ledger.api.problems import CODE_BY_STATUS, PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
+    from ledger.operations.request_log import request_logger
+
     def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
         code = CODE_BY_STATUS.get(status, "http-error")
+        # The app never saw this request: the id is made here, and logged here, like the app's own.
+        request_id = uuid.uuid4().hex
         body = json.dumps(
-            {"type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message or reason, "instance": "", "code": code}
-        ).encode()
+            {
+                "type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message or reason,
+                "instance": "", "code": code, "request_id": request_id,
+            }
+        ).encode()  # fmt: skip
+        request_logger.info(
+            "refused by gunicorn: %s %s", status, reason,
+            extra={"request": {"request_id": request_id, "method": None, "route": None, "path": None, "status": status, "duration_ms": 0.0, "party": None, "problem": code}},
+        )  # fmt: skip
         head = f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n"
         util.write_nonblock(sock, head.encode("latin-1") + body)
 

@@ -9,11 +9,15 @@ submission is done, so no leader serves others for long while its own client wai
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Callable, Generic, Sequence, TypeVar
 
 R = TypeVar("R")
 W = TypeVar("W")
+
+#: Told (entries, seconds) after every round, failed or not: the operator's metrics (ledger.operations) count them.
+ROUND_OBSERVERS: list[Callable[[int, float], None]] = []
 
 
 class Ticket(Generic[W, R]):
@@ -93,12 +97,15 @@ class GroupCommitter(Generic[W, R]):
                     self._queue[0]._wake.set()  # hand the lead on; _busy stays set
                     return
                 taken = self._take()
+            started = time.perf_counter()
             try:
                 self._process(taken)
             except BaseException as exc:  # noqa: BLE001 - every waiter must learn the outcome
                 for ticket in taken:
                     if not ticket.finished:
                         ticket.fail(exc)
+            for observe in ROUND_OBSERVERS:
+                observe(sum(ticket.size for ticket in taken), time.perf_counter() - started)
             for ticket in taken:
                 if not ticket.finished:
                     ticket.fail(RuntimeError("the append round settled no outcome for this submission"))

@@ -11,7 +11,7 @@ from ledger.cli import commands, main
 
 HEADINGS = ("On the server", "As a party", "As an auditor")
 BY_HEADING = {
-    "On the server": ["serve", "db", "init", "demo", "rebuild", "parties", "tokens", "checkpoint-key", "export", "tiles", "witnesses", "report"],
+    "On the server": ["serve", "db", "init", "demo", "rebuild", "parties", "tokens", "checkpoint-key", "export", "tiles", "witnesses", "report", "config"],
     "As a party": ["keys", "template", "sign", "submit", "verify-receipt", "import", "export-table"],
     "As an auditor": ["verify", "verify-report", "prove", "witness", "checkpoint"],
 }

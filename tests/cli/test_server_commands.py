@@ -136,7 +136,7 @@ def test_serve_on_an_address_it_cannot_listen_on_is_a_usage_error(client_machine
 
 
 def test_serve_says_it_listens_only_once_gunicorn_is_ready_and_names_ledger_url_for_another_port(app, database_url, monkeypatch):
-    def gunicorn_stand_in(bind: str, workers: int, threads: int, *, when_ready) -> None:
+    def gunicorn_stand_in(bind: str, workers: int, threads: int, *, when_ready, **_: object) -> None:
         click.echo("(gunicorn binds the port here)")
         when_ready()
 
