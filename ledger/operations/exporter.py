@@ -27,7 +27,7 @@ DATABASE_TIMEOUT_SECONDS = 3
 
 
 def log_reader(config: Config):  # type: ignore[no-untyped-def]
-    """A function returning the latest checkpoint's size and time (None for an empty log)."""
+    """A function returning the latest checkpoint's size and time, and what each witness holds (None for an empty log)."""
     from ledger.persistence.db import make_engine
     from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
@@ -44,7 +44,8 @@ def log_reader(config: Config):  # type: ignore[no-untyped-def]
     def read() -> LogFigures | None:
         with factory() as uow:
             checkpoint = uow.log.latest_checkpoint()
-        return None if checkpoint is None else LogFigures(checkpoint.tree_size, checkpoint.created_at)
+            witnesses = uow.witnesses.heads()
+        return None if checkpoint is None else LogFigures(checkpoint.tree_size, checkpoint.created_at, witnesses)
 
     return read
 

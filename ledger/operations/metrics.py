@@ -13,9 +13,9 @@ on a request.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -98,6 +98,8 @@ class LogFigures:
 
     tree_size: int
     checkpoint_at: datetime
+    #: The tree size each witness last cosigned or said it holds (``witnesses sync``).
+    witness_sizes: Mapping[str, int] = field(default_factory=dict)
 
 
 class LogCollector(Collector):
@@ -125,6 +127,15 @@ class LogCollector(Collector):
         age = GaugeMetricFamily("greenledger_checkpoint_age_seconds", "Seconds since the latest checkpoint was signed.")
         age.add_metric([], max(0.0, (self._now() - figures.checkpoint_at).total_seconds()))
         yield age
+        if figures.witness_sizes:
+            behind = GaugeMetricFamily(
+                "greenledger_witness_entries_behind",
+                "Entries the latest checkpoint holds beyond the one each witness last cosigned (0: cosigned).",
+                labels=["witness"],
+            )
+            for witness, size in sorted(figures.witness_sizes.items()):
+                behind.add_metric([witness], max(0, figures.tree_size - size))
+            yield behind
 
 
 def scrape(extra: Iterable[Collector] = ()) -> bytes:

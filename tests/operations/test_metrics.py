@@ -101,3 +101,16 @@ def test_the_scrape_says_when_the_database_does_not_answer():
     scraped = metrics.scrape([metrics.LogCollector(unreachable, lambda: T0)]).decode()
     assert "greenledger_database_up 0.0" in scraped
     assert "greenledger_tree_size" not in scraped
+
+
+def test_the_scrape_says_how_far_each_witness_is_behind(app, client, sign):
+    from ledger.operations.exporter import log_reader
+
+    client.post("/v1/entries", json=sign("party.registered", party_payload("bank-a", ["lender"])))
+    with app.extensions["ledger"].uow_factory() as uow:
+        uow.witnesses.set_head("witness.example/w1", 2)
+        uow.witnesses.set_head("witness.example/w2", 1)
+        uow.commit()
+    scraped = metrics.scrape([metrics.LogCollector(log_reader(app.extensions["ledger_config"]), lambda: T0)]).decode()
+    assert 'greenledger_witness_entries_behind{witness="witness.example/w1"} 0.0' in scraped
+    assert 'greenledger_witness_entries_behind{witness="witness.example/w2"} 1.0' in scraped
