@@ -6,10 +6,29 @@ import dataclasses
 import functools
 import typing
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Container, Iterable, Sequence, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, Connection, String, Text, any_, bindparam, cast, delete, func, insert, select, text, tuple_
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    FromClause,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import NullType
@@ -18,9 +37,13 @@ from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
 from ledger.persistence.tables import (
+    HISTORY_TABLES,
     PROJECTION_TABLES,
+    VALID_FROM,
+    VALID_TO,
     checkpoints,
     entries,
+    projection_history,
     tree_nodes,
 )
 
@@ -226,7 +249,7 @@ def _any_of(column: Any, values: list[Any]) -> Any:
 
 
 def _by_key(kind: type[E], rows: Sequence[Any]) -> dict[Any, E]:
-    """Rows of ``select(table)`` as entities of ``kind``, by key."""
+    """Rows of ``_select(kind, …)`` as entities of ``kind``, by key."""
     to_entity, key = _mapper(kind), kind.KEY
     return {getattr(entity, key): entity for entity in map(to_entity, rows)}
 
@@ -235,22 +258,70 @@ def _to_row(entity: Entity) -> dict[str, Any]:
     return {f.name: (list(v) if isinstance(v := getattr(entity, f.name), tuple) else v) for f in dataclasses.fields(entity)}
 
 
-class SqlAlchemyProjectionRepository:
-    """Every projection kind through one generic mapping (dataclass field = column)."""
+def _select(kind: type[Entity], source: FromClause) -> Select[Any]:
+    """The entity's fields (in dataclass order, which ``_mapper`` relies on), not the version's bounds."""
+    return select(*(source.c[name] for name in _converters(kind)[0]))
 
-    def __init__(self, connection: Connection) -> None:
+
+def _as_of(kind: type[Entity], tree_size: int) -> FromClause:
+    """``kind``'s rows as the first ``tree_size`` entries left them, with the live table's column names.
+
+    The current row if the entry that made it is below ``tree_size``, else the version of the history
+    that was in force then (made below ``tree_size``, replaced at or above it). PostgreSQL pushes a
+    query's conditions on the columns into both branches, so each reads through its own indexes.
+    """
+    live, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
+    size = bindparam("as_of_tree_size", tree_size, type_=BigInteger)
+    current = _select(kind, live).where(live.c[VALID_FROM] < size)
+    replaced = _select(kind, history).where(history.c[VALID_FROM] < size, history.c[VALID_TO] >= size)
+    return union_all(current, replaced).subquery(kind.TABLE)
+
+
+def _versions_by_key(versions: Sequence[tuple[int, Entity]]) -> dict[type[Entity], dict[Any, list[tuple[int, Entity]]]]:
+    """Per kind and key, the versions in index order, one per index (an entry's last)."""
+    by_kind: dict[type[Entity], dict[Any, list[tuple[int, Entity]]]] = defaultdict(dict)
+    for index, entity in versions:
+        chain = by_kind[type(entity)].setdefault(getattr(entity, entity.KEY), [])
+        if chain and chain[-1][0] == index:
+            chain[-1] = (index, entity)
+        else:
+            assert not chain or chain[-1][0] < index, "versions come in log order"
+            chain.append((index, entity))
+    return by_kind
+
+
+class SqlAlchemyProjectionRepository:
+    """Every projection kind through one generic mapping (dataclass field = column).
+
+    Reads see the current rows, or, for a repository from ``as_of(n)``, the rows as the log's first
+    ``n`` entries left them (read-only).
+    """
+
+    def __init__(self, connection: Connection, *, tree_size: int | None = None) -> None:
         self._conn = connection
+        self._tree_size = tree_size
+
+    def as_of(self, tree_size: int) -> "SqlAlchemyProjectionRepository":
+        """The same reads on the versions in force at ``tree_size`` (``history_complete_from() <= tree_size``)."""
+        return SqlAlchemyProjectionRepository(self._conn, tree_size=tree_size)
+
+    def history_complete_from(self) -> int:
+        """The smallest tree size whose versions the history holds (see ``tables.ProjectionHistoryRow``)."""
+        return int(self._conn.execute(select(projection_history.c.complete_from)).scalar_one())
+
+    def _source(self, kind: type[Entity]) -> FromClause:
+        return PROJECTION_TABLES[kind] if self._tree_size is None else _as_of(kind, self._tree_size)
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
         wanted = list(set(keys))
         if not wanted:
             return {}
-        table = PROJECTION_TABLES[kind]
-        return _by_key(kind, self._conn.execute(select(table).where(_any_of(table.c[kind.KEY], wanted))).all())
+        table = self._source(kind)
+        return _by_key(kind, self._conn.execute(_select(kind, table).where(_any_of(table.c[kind.KEY], wanted))).all())
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
-        table = PROJECTION_TABLES[kind]
-        query = select(table).order_by(table.c[kind.KEY])
+        table = self._source(kind)
+        query = _select(kind, table).order_by(table.c[kind.KEY])
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
         return list(map(_mapper(kind), self._conn.execute(query).all()))
@@ -260,14 +331,14 @@ class SqlAlchemyProjectionRepository:
         wanted = list(set(values))
         if not wanted:
             return []
-        table = PROJECTION_TABLES[kind]
-        query = select(table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
+        table = self._source(kind)
+        query = _select(kind, table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
         return list(map(_mapper(kind), self._conn.execute(query).all()))
 
     def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
         """The ``names`` fields of every entity of ``kind`` with the given field values, as tuples, in no
         particular order: only those columns are read and converted, and no entities are built."""
-        table = PROJECTION_TABLES[kind]
+        table = self._source(kind)
         query = select(*(table.c[name] for name in names))
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
@@ -276,16 +347,16 @@ class SqlAlchemyProjectionRepository:
     def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
         """``get_many(kind, {getattr(e, field) for e in find(by, **equals)})`` in one query, the keys never
         leaving the database."""
-        table, referring = PROJECTION_TABLES[kind], PROJECTION_TABLES[by]
+        table, referring = self._source(kind), self._source(by)
         keys = select(referring.c[field])
         for name, value in equals.items():
             keys = keys.where(referring.c[name] == value)
-        return _by_key(kind, self._conn.execute(select(table).where(table.c[kind.KEY].in_(keys))).all())
+        return _by_key(kind, self._conn.execute(_select(kind, table).where(table.c[kind.KEY].in_(keys))).all())
 
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
-        table = PROJECTION_TABLES[kind]
-        query = select(table).order_by(table.c[kind.KEY]).limit(limit)
+        table = self._source(kind)
+        query = _select(kind, table).order_by(table.c[kind.KEY]).limit(limit)
         if after is not None:
             query = query.where(table.c[kind.KEY] > after)
         for name, value in equals.items():
@@ -294,26 +365,68 @@ class SqlAlchemyProjectionRepository:
         return list(map(_mapper(kind), self._conn.execute(query).all()))
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
-        table = PROJECTION_TABLES[CreditBlock]
-        row = self._conn.execute(select(table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
+        table = self._source(CreditBlock)
+        row = self._conn.execute(_select(CreditBlock, table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
         return None if row is None else _mapper(CreditBlock)(row)
 
-    def put(self, entities: Sequence[Entity]) -> None:
-        """Insert or replace entities, kind by kind in table order (parties before their keys, whatever
-        order the entries that changed them came in)."""
-        by_kind: dict[type[Entity], list[dict[str, Any]]] = defaultdict(list)
-        for entity in entities:
-            by_kind[type(entity)].append(_to_row(entity))
+    def write(self, versions: Sequence[tuple[int, Entity]], *, absent: Container[tuple[type[Entity], Any]] = ()) -> None:
+        """Record what entries did to the projections, kind by kind in table order (parties before their
+        keys, whatever order the entries that changed them came in).
+
+        :param versions: (index of the entry, an entity as that entry left it), in log order. Each
+            entity's last version becomes its row; the row it replaces and the versions in between go to
+            its history, each valid up to the index of the entry that replaced it.
+        :param absent: (kind, key) pairs known to have no row yet (read under the append lock), whose
+            replaced row need not be looked for: the appends of new parties, loans and so on pay nothing
+            for the history.
+        """
+        assert self._tree_size is None, "an as-of repository is read-only"
+        by_kind = _versions_by_key(versions)
         for kind in PROJECTION_TABLES:
-            rows = by_kind.get(kind)
-            if not rows:
+            chains = by_kind.get(kind)
+            if not chains:
                 continue
-            table = PROJECTION_TABLES[kind]
+            table, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
+            rows: list[dict[str, Any]] = []
+            between: list[dict[str, Any]] = []
+            replaced_keys: list[Any] = []
+            replaced_at: list[int] = []
+            for key, chain in chains.items():
+                if (kind, key) not in absent:
+                    replaced_keys.append(key)
+                    replaced_at.append(chain[0][0])
+                for (index, entity), (next_index, _) in zip(chain, chain[1:]):
+                    between.append(_to_row(entity) | {VALID_FROM: index, VALID_TO: next_index})
+                index, entity = chain[-1]
+                rows.append(_to_row(entity) | {VALID_FROM: index})
+            if replaced_keys:
+                # The rows about to be replaced, copied by the server (the keys and indices are all that
+                # travel), before the upsert below overwrites them in this same transaction.
+                ended = (
+                    func.unnest(cast(replaced_keys, ARRAY(table.c[kind.KEY].type)), cast(replaced_at, ARRAY(BigInteger)))
+                    .table_valued("key", VALID_TO)
+                    .render_derived(name="ended")
+                )
+                names = [*_converters(kind)[0], VALID_FROM]
+                old = select(*(table.c[name] for name in names), ended.c[VALID_TO]).join_from(table, ended, table.c[kind.KEY] == ended.c.key)
+                self._conn.execute(insert(history).from_select([*names, VALID_TO], old))
+            if between:
+                self._conn.execute(insert(history), between)
             statement = pg_insert(table)
             updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != kind.KEY}
             self._conn.execute(statement.on_conflict_do_update(index_elements=[kind.KEY], set_=updates), rows)
 
+    def put(self, entities: Sequence[Entity], *, index: int = -1) -> None:
+        """``write`` the entities as the versions of one entry ``index`` (for tests that set up rows)."""
+        self.write([(index, entity) for entity in entities])
+
     def clear(self) -> None:
-        """Empty every projection (before a rebuild), children before parents."""
-        for table in reversed(list(PROJECTION_TABLES.values())):
-            self._conn.execute(delete(table))
+        """Empty every projection and its history (before a rebuild), children before parents.
+
+        The replay that follows writes every version from index 0 on, so from then on the history
+        answers as-of reports at every tree size: the same transaction says so.
+        """
+        for kind in reversed(list(PROJECTION_TABLES)):
+            self._conn.execute(delete(HISTORY_TABLES[kind]))
+            self._conn.execute(delete(PROJECTION_TABLES[kind]))
+        self._conn.execute(update(projection_history).values(complete_from=0))
