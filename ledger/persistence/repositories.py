@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import typing
 from collections import defaultdict
 from typing import Any, Callable, Container, Iterable, Sequence, TypeVar
 
 import orjson
+from psycopg import sql
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -42,6 +44,7 @@ from ledger.persistence.tables import (
     VALID_FROM,
     VALID_TO,
     checkpoints,
+    in_force_range,
     entries,
     projection_history,
     tree_nodes,
@@ -258,23 +261,56 @@ def _to_row(entity: Entity) -> dict[str, Any]:
     return {f.name: (list(v) if isinstance(v := getattr(entity, f.name), tuple) else v) for f in dataclasses.fields(entity)}
 
 
-def _select(kind: type[Entity], source: FromClause) -> Select[Any]:
+#: The parameter of an as-of query: the tree size whose versions it reads.
+AS_OF = "as_of_tree_size"
+
+
+@functools.cache
+def _as_of(kind: type[Entity]) -> FromClause:
+    """``kind``'s rows as the first ``:as_of_tree_size`` entries left them, named as the live table's.
+
+    The current row if the entry that made it is below the size, else the version of the history that
+    was in force then (made below the size, replaced at or above it: ``tables.in_force_range``).
+    PostgreSQL pushes a query's conditions on the columns into both branches, so each reads through its
+    own indexes. Built once per kind, the size a parameter, so that a report's dozens of queries cost no
+    more to build than the live ones.
+    """
+    live, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
+    size = bindparam(AS_OF, type_=BigInteger)
+    current = _select_fields(kind, live).where(live.c[VALID_FROM] < size)
+    # The range finds them through its GiST index; valid_to, implied by it, lets a b-tree on a column
+    # and valid_to serve a query on that column instead.
+    replaced = _select_fields(kind, history).where(in_force_range(history).op("@>")(size), history.c[VALID_TO] >= size)
+    return union_all(current, replaced).subquery(kind.TABLE)
+
+
+def _select_fields(kind: type[Entity], source: FromClause) -> Select[Any]:
     """The entity's fields (in dataclass order, which ``_mapper`` relies on), not the version's bounds."""
     return select(*(source.c[name] for name in _converters(kind)[0]))
 
 
-def _as_of(kind: type[Entity], tree_size: int) -> FromClause:
-    """``kind``'s rows as the first ``tree_size`` entries left them, with the live table's column names.
+@functools.cache
+def _select(kind: type[Entity], as_of: bool) -> Select[Any]:
+    """``select`` of ``kind``'s fields from the live table or from ``_as_of(kind)``, built once."""
+    return _select_fields(kind, _as_of(kind) if as_of else PROJECTION_TABLES[kind])
 
-    The current row if the entry that made it is below ``tree_size``, else the version of the history
-    that was in force then (made below ``tree_size``, replaced at or above it). PostgreSQL pushes a
-    query's conditions on the columns into both branches, so each reads through its own indexes.
-    """
-    live, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
-    size = bindparam("as_of_tree_size", tree_size, type_=BigInteger)
-    current = _select(kind, live).where(live.c[VALID_FROM] < size)
-    replaced = _select(kind, history).where(history.c[VALID_FROM] < size, history.c[VALID_TO] >= size)
-    return union_all(current, replaced).subquery(kind.TABLE)
+
+@functools.cache
+def _history_copy(kind: type[Entity]) -> tuple[sql.Composed, Callable[[Entity], list[Any]]]:
+    """``COPY <table>_history (fields…, valid_from, valid_to) FROM STDIN`` and a function giving an
+    entity's field values as the copy writes them (arrays as lists)."""
+    names, tuples, _ = _converters(kind)
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in (*names, VALID_FROM, VALID_TO))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(HISTORY_TABLES[kind].name), columns)
+    fields = operator.attrgetter(*names)
+
+    def values(entity: Entity) -> list[Any]:
+        row = list(fields(entity)) if len(names) > 1 else [fields(entity)]
+        for i in tuples:
+            row[i] = list(row[i])
+        return row
+
+    return statement, values
 
 
 def _versions_by_key(versions: Sequence[tuple[int, Entity]]) -> dict[type[Entity], dict[Any, list[tuple[int, Entity]]]]:
@@ -300,6 +336,8 @@ class SqlAlchemyProjectionRepository:
     def __init__(self, connection: Connection, *, tree_size: int | None = None) -> None:
         self._conn = connection
         self._tree_size = tree_size
+        self._as_of = tree_size is not None
+        self._params = {AS_OF: tree_size} if tree_size is not None else {}
 
     def as_of(self, tree_size: int) -> "SqlAlchemyProjectionRepository":
         """The same reads on the versions in force at ``tree_size`` (``history_complete_from() <= tree_size``)."""
@@ -310,21 +348,24 @@ class SqlAlchemyProjectionRepository:
         return int(self._conn.execute(select(projection_history.c.complete_from)).scalar_one())
 
     def _source(self, kind: type[Entity]) -> FromClause:
-        return PROJECTION_TABLES[kind] if self._tree_size is None else _as_of(kind, self._tree_size)
+        return _as_of(kind) if self._as_of else PROJECTION_TABLES[kind]
+
+    def _read(self, query: Any) -> Sequence[Any]:
+        return self._conn.execute(query, self._params).all()
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
         wanted = list(set(keys))
         if not wanted:
             return {}
         table = self._source(kind)
-        return _by_key(kind, self._conn.execute(_select(kind, table).where(_any_of(table.c[kind.KEY], wanted))).all())
+        return _by_key(kind, self._read(_select(kind, self._as_of).where(_any_of(table.c[kind.KEY], wanted))))
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
         table = self._source(kind)
-        query = _select(kind, table).order_by(table.c[kind.KEY])
+        query = _select(kind, self._as_of).order_by(table.c[kind.KEY])
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        return list(map(_mapper(kind), self._read(query)))
 
     def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
         """Entities whose ``field`` is one of ``values``, in key order (one query)."""
@@ -332,8 +373,8 @@ class SqlAlchemyProjectionRepository:
         if not wanted:
             return []
         table = self._source(kind)
-        query = _select(kind, table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        query = _select(kind, self._as_of).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
+        return list(map(_mapper(kind), self._read(query)))
 
     def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
         """The ``names`` fields of every entity of ``kind`` with the given field values, as tuples, in no
@@ -342,7 +383,7 @@ class SqlAlchemyProjectionRepository:
         query = select(*(table.c[name] for name in names))
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        return list(self._conn.execute(query).all())  # rows behave as tuples
+        return list(self._read(query))  # rows behave as tuples
 
     def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
         """``get_many(kind, {getattr(e, field) for e in find(by, **equals)})`` in one query, the keys never
@@ -351,23 +392,23 @@ class SqlAlchemyProjectionRepository:
         keys = select(referring.c[field])
         for name, value in equals.items():
             keys = keys.where(referring.c[name] == value)
-        return _by_key(kind, self._conn.execute(_select(kind, table).where(table.c[kind.KEY].in_(keys))).all())
+        return _by_key(kind, self._read(_select(kind, self._as_of).where(table.c[kind.KEY].in_(keys))))
 
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
         table = self._source(kind)
-        query = _select(kind, table).order_by(table.c[kind.KEY]).limit(limit)
+        query = _select(kind, self._as_of).order_by(table.c[kind.KEY]).limit(limit)
         if after is not None:
             query = query.where(table.c[kind.KEY] > after)
         for name, value in equals.items():
             if value is not None:
                 query = query.where(table.c[name] == value)
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        return list(map(_mapper(kind), self._read(query)))
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
         table = self._source(CreditBlock)
-        row = self._conn.execute(_select(CreditBlock, table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
-        return None if row is None else _mapper(CreditBlock)(row)
+        rows = self._read(_select(CreditBlock, self._as_of).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1))
+        return _mapper(CreditBlock)(rows[0]) if rows else None
 
     def write(self, versions: Sequence[tuple[int, Entity]], *, absent: Container[tuple[type[Entity], Any]] = ()) -> None:
         """Record what entries did to the projections, kind by kind in table order (parties before their
@@ -388,7 +429,8 @@ class SqlAlchemyProjectionRepository:
                 continue
             table, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
             rows: list[dict[str, Any]] = []
-            between: list[dict[str, Any]] = []
+            between: list[list[Any]] = []
+            values = _history_copy(kind)[1]
             replaced_keys: list[Any] = []
             replaced_at: list[int] = []
             for key, chain in chains.items():
@@ -396,7 +438,7 @@ class SqlAlchemyProjectionRepository:
                     replaced_keys.append(key)
                     replaced_at.append(chain[0][0])
                 for (index, entity), (next_index, _) in zip(chain, chain[1:]):
-                    between.append(_to_row(entity) | {VALID_FROM: index, VALID_TO: next_index})
+                    between.append([*values(entity), index, next_index])
                 index, entity = chain[-1]
                 rows.append(_to_row(entity) | {VALID_FROM: index})
             if replaced_keys:
@@ -411,10 +453,23 @@ class SqlAlchemyProjectionRepository:
                 old = select(*(table.c[name] for name in names), ended.c[VALID_TO]).join_from(table, ended, table.c[kind.KEY] == ended.c.key)
                 self._conn.execute(insert(history).from_select([*names, VALID_TO], old))
             if between:
-                self._conn.execute(insert(history), between)
+                self._copy_history(kind, between)
             statement = pg_insert(table)
             updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != kind.KEY}
             self._conn.execute(statement.on_conflict_do_update(index_elements=[kind.KEY], set_=updates), rows)
+
+    def _copy_history(self, kind: type[Entity], rows: list[list[Any]]) -> None:
+        """Versions made and replaced within one write, by COPY on this transaction's connection.
+
+        A batch of loan movements makes one or two of them an entry, and an INSERT of many rows costs
+        SQLAlchemy a parameter dictionary and psycopg a bind per value: COPY writes each row as one line.
+        """
+        statement = _history_copy(kind)[0]
+        driver = self._conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def put(self, entities: Sequence[Entity], *, index: int = -1) -> None:
         """``write`` the entities as the versions of one entry ``index`` (for tests that set up rows)."""

@@ -34,9 +34,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from ledger.domain.entities import ENTITY_KINDS, Entity, PartyKey
@@ -182,20 +185,28 @@ def projection_table(kind: type[Entity]) -> Table:
     return Table(kind.TABLE, Base.metadata, *columns)
 
 
+def in_force_range(table: Table) -> ColumnElement[object]:
+    """``(valid_from, valid_to]`` of a history row: the tree sizes at which it is the version in force."""
+    return func.int8range(table.c[VALID_FROM], table.c[VALID_TO], literal_column("'(]'"))
+
+
 def history_table(kind: type[Entity]) -> Table:
     """The replaced versions of ``kind``'s rows (insert-only but for a rebuild, which empties it).
 
-    Indexed by each column a report filters on, then ``valid_to``: a version in force at N has
-    ``valid_to >= N``, so a scan starts at N and never reads the versions replaced before it.
+    A GiST index on each version's range of tree sizes finds the versions in force at N, at most one a
+    key, whatever N: a b-tree on either bound would read every version made before N, or every one
+    replaced after it. A report on one subject filters on an indexed column, where a b-tree on the column
+    and ``valid_to`` reads only the subject's versions replaced after N.
     """
     columns = _field_columns(kind, history=True)
     columns.append(Column(VALID_FROM, BigInteger, nullable=False, autoincrement=False))
     columns.append(Column(VALID_TO, BigInteger, nullable=False, autoincrement=False))
     name = f"{kind.TABLE}_history"
     indexes = [Index(f"ix_{name}_{field}_{VALID_TO}", field, VALID_TO) for field in kind.INDEXED]
-    indexes.append(Index(f"ix_{name}_{VALID_TO}", VALID_TO))
     # One version per key ends at any one index: the key and valid_to name a version.
-    return Table(name, Base.metadata, *columns, PrimaryKeyConstraint(kind.KEY, VALID_TO), *indexes)
+    table = Table(name, Base.metadata, *columns, PrimaryKeyConstraint(kind.KEY, VALID_TO), *indexes)
+    Index(f"ix_{name}_in_force", in_force_range(table), postgresql_using="gist")
+    return table
 
 
 PROJECTION_TABLES: dict[type[Entity], Table] = {kind: projection_table(kind) for kind in ENTITY_KINDS}

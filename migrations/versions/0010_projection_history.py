@@ -46,7 +46,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('original_index', 'valid_to', name=op.f('pk_corrections_history'))
     )
-    op.create_index('ix_corrections_history_valid_to', 'corrections_history', ['valid_to'], unique=False)
     op.create_table('credit_blocks_history',
     sa.Column('start', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -62,7 +61,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('start', 'valid_to', name=op.f('pk_credit_blocks_history'))
     )
     op.create_index('ix_credit_blocks_history_holder_valid_to', 'credit_blocks_history', ['holder', 'valid_to'], unique=False)
-    op.create_index('ix_credit_blocks_history_valid_to', 'credit_blocks_history', ['valid_to'], unique=False)
     op.create_index('ix_credit_blocks_history_verification_id_valid_to', 'credit_blocks_history', ['verification_id', 'valid_to'], unique=False)
     op.create_table('loans_history',
     sa.Column('loan_id', sa.Text(), autoincrement=False, nullable=False),
@@ -84,7 +82,6 @@ def upgrade() -> None:
     )
     op.create_index('ix_loans_history_lender_valid_to', 'loans_history', ['lender', 'valid_to'], unique=False)
     op.create_index('ix_loans_history_project_id_valid_to', 'loans_history', ['project_id', 'valid_to'], unique=False)
-    op.create_index('ix_loans_history_valid_to', 'loans_history', ['valid_to'], unique=False)
     op.create_table('log_signing_key_history',
     sa.Column('name', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('origin', sa.Text(), autoincrement=False, nullable=False),
@@ -94,7 +91,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('name', 'valid_to', name=op.f('pk_log_signing_key_history'))
     )
-    op.create_index('ix_log_signing_key_history_valid_to', 'log_signing_key_history', ['valid_to'], unique=False)
     op.create_table('park_assessments_history',
     sa.Column('assessment_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('park_id', sa.Text(), autoincrement=False, nullable=False),
@@ -119,7 +115,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('assessment_id', 'valid_to', name=op.f('pk_park_assessments_history'))
     )
     op.create_index('ix_park_assessments_history_park_id_valid_to', 'park_assessments_history', ['park_id', 'valid_to'], unique=False)
-    op.create_index('ix_park_assessments_history_valid_to', 'park_assessments_history', ['valid_to'], unique=False)
     op.create_table('park_statistics_history',
     sa.Column('statistics_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('park_id', sa.Text(), autoincrement=False, nullable=False),
@@ -139,7 +134,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('statistics_id', 'valid_to', name=op.f('pk_park_statistics_history'))
     )
     op.create_index('ix_park_statistics_history_park_id_valid_to', 'park_statistics_history', ['park_id', 'valid_to'], unique=False)
-    op.create_index('ix_park_statistics_history_valid_to', 'park_statistics_history', ['valid_to'], unique=False)
     op.create_table('park_targets_history',
     sa.Column('targets_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('park_id', sa.Text(), autoincrement=False, nullable=False),
@@ -157,7 +151,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('targets_id', 'valid_to', name=op.f('pk_park_targets_history'))
     )
     op.create_index('ix_park_targets_history_park_id_valid_to', 'park_targets_history', ['park_id', 'valid_to'], unique=False)
-    op.create_index('ix_park_targets_history_valid_to', 'park_targets_history', ['valid_to'], unique=False)
     op.create_table('parks_history',
     sa.Column('park_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('name', sa.Text(), autoincrement=False, nullable=False),
@@ -176,7 +169,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('park_id', 'valid_to', name=op.f('pk_parks_history'))
     )
     op.create_index('ix_parks_history_operator_valid_to', 'parks_history', ['operator', 'valid_to'], unique=False)
-    op.create_index('ix_parks_history_valid_to', 'parks_history', ['valid_to'], unique=False)
     op.create_table('parties_history',
     sa.Column('party_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('legal_name', sa.Text(), autoincrement=False, nullable=False),
@@ -187,7 +179,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('party_id', 'valid_to', name=op.f('pk_parties_history'))
     )
-    op.create_index('ix_parties_history_valid_to', 'parties_history', ['valid_to'], unique=False)
     op.create_table('party_keys_history',
     sa.Column('key_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('party_id', sa.Text(), autoincrement=False, nullable=False),
@@ -199,7 +190,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key_id', 'valid_to', name=op.f('pk_party_keys_history'))
     )
     op.create_index('ix_party_keys_history_party_id_valid_to', 'party_keys_history', ['party_id', 'valid_to'], unique=False)
-    op.create_index('ix_party_keys_history_valid_to', 'party_keys_history', ['valid_to'], unique=False)
     op.create_table('programme_targets_history',
     sa.Column('target_year', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('output_value', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=False),
@@ -213,7 +203,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('target_year', 'valid_to', name=op.f('pk_programme_targets_history'))
     )
-    op.create_index('ix_programme_targets_history_valid_to', 'programme_targets_history', ['valid_to'], unique=False)
     op.create_table('project_totals_history',
     sa.Column('project_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('total_investment', sa.Numeric(precision=24, scale=2), autoincrement=False, nullable=False),
@@ -226,7 +215,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'valid_to', name=op.f('pk_project_totals_history'))
     )
-    op.create_index('ix_project_totals_history_valid_to', 'project_totals_history', ['valid_to'], unique=False)
     op.create_table('projection_history',
     sa.Column('id', sa.SmallInteger(), autoincrement=False, nullable=False),
     sa.Column('complete_from', sa.BigInteger(), nullable=False),
@@ -250,7 +238,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('project_id', 'valid_to', name=op.f('pk_projects_history'))
     )
     op.create_index('ix_projects_history_park_id_valid_to', 'projects_history', ['park_id', 'valid_to'], unique=False)
-    op.create_index('ix_projects_history_valid_to', 'projects_history', ['valid_to'], unique=False)
     op.create_table('reward_disbursements_history',
     sa.Column('disbursement_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('program_id', sa.Text(), autoincrement=False, nullable=False),
@@ -269,7 +256,6 @@ def upgrade() -> None:
     op.create_index('ix_reward_disbursements_history_park_id_valid_to', 'reward_disbursements_history', ['park_id', 'valid_to'], unique=False)
     op.create_index('ix_reward_disbursements_history_program_id_valid_to', 'reward_disbursements_history', ['program_id', 'valid_to'], unique=False)
     op.create_index('ix_reward_disbursements_history_project_id_valid_to', 'reward_disbursements_history', ['project_id', 'valid_to'], unique=False)
-    op.create_index('ix_reward_disbursements_history_valid_to', 'reward_disbursements_history', ['valid_to'], unique=False)
     op.create_table('reward_programs_history',
     sa.Column('program_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('name', sa.Text(), autoincrement=False, nullable=False),
@@ -288,7 +274,6 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('program_id', 'valid_to', name=op.f('pk_reward_programs_history'))
     )
-    op.create_index('ix_reward_programs_history_valid_to', 'reward_programs_history', ['valid_to'], unique=False)
     op.create_table('verifications_history',
     sa.Column('verification_id', sa.Text(), autoincrement=False, nullable=False),
     sa.Column('verifier', sa.Text(), autoincrement=False, nullable=False),
@@ -311,9 +296,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('verification_id', 'valid_to', name=op.f('pk_verifications_history'))
     )
     op.create_index('ix_verifications_history_project_id_valid_to', 'verifications_history', ['project_id', 'valid_to'], unique=False)
-    op.create_index('ix_verifications_history_valid_to', 'verifications_history', ['valid_to'], unique=False)
     op.create_index('ix_verifications_history_verifier_valid_to', 'verifications_history', ['verifier', 'valid_to'], unique=False)
     for table in PROJECTION_TABLES:
+        # The versions in force at a tree size N are those whose range (valid_from, valid_to] holds N.
+        op.create_index(
+            f'ix_{table}_history_in_force', f'{table}_history', [sa.text("int8range(valid_from, valid_to, '(]')")], postgresql_using='gist'
+        )
         # -1 for the rows already there: made by some entry before the upgrade, which is all the
         # history can say of them without a replay.
         op.add_column(table, sa.Column('valid_from', sa.BigInteger(), autoincrement=False, nullable=False, server_default='-1'))
@@ -330,51 +318,36 @@ def downgrade() -> None:
     # The older schema has no history: the versions are dropped, the current rows stay as they are.
     for table in PROJECTION_TABLES:
         op.drop_column(table, 'valid_from')
+        op.drop_index(f'ix_{table}_history_in_force', table_name=f'{table}_history')
     op.drop_index('ix_verifications_history_verifier_valid_to', table_name='verifications_history')
-    op.drop_index('ix_verifications_history_valid_to', table_name='verifications_history')
     op.drop_index('ix_verifications_history_project_id_valid_to', table_name='verifications_history')
     op.drop_table('verifications_history')
-    op.drop_index('ix_reward_programs_history_valid_to', table_name='reward_programs_history')
     op.drop_table('reward_programs_history')
-    op.drop_index('ix_reward_disbursements_history_valid_to', table_name='reward_disbursements_history')
     op.drop_index('ix_reward_disbursements_history_project_id_valid_to', table_name='reward_disbursements_history')
     op.drop_index('ix_reward_disbursements_history_program_id_valid_to', table_name='reward_disbursements_history')
     op.drop_index('ix_reward_disbursements_history_park_id_valid_to', table_name='reward_disbursements_history')
     op.drop_table('reward_disbursements_history')
-    op.drop_index('ix_projects_history_valid_to', table_name='projects_history')
     op.drop_index('ix_projects_history_park_id_valid_to', table_name='projects_history')
     op.drop_table('projects_history')
     op.drop_table('projection_history')
-    op.drop_index('ix_project_totals_history_valid_to', table_name='project_totals_history')
     op.drop_table('project_totals_history')
-    op.drop_index('ix_programme_targets_history_valid_to', table_name='programme_targets_history')
     op.drop_table('programme_targets_history')
-    op.drop_index('ix_party_keys_history_valid_to', table_name='party_keys_history')
     op.drop_index('ix_party_keys_history_party_id_valid_to', table_name='party_keys_history')
     op.drop_table('party_keys_history')
-    op.drop_index('ix_parties_history_valid_to', table_name='parties_history')
     op.drop_table('parties_history')
-    op.drop_index('ix_parks_history_valid_to', table_name='parks_history')
     op.drop_index('ix_parks_history_operator_valid_to', table_name='parks_history')
     op.drop_table('parks_history')
-    op.drop_index('ix_park_targets_history_valid_to', table_name='park_targets_history')
     op.drop_index('ix_park_targets_history_park_id_valid_to', table_name='park_targets_history')
     op.drop_table('park_targets_history')
-    op.drop_index('ix_park_statistics_history_valid_to', table_name='park_statistics_history')
     op.drop_index('ix_park_statistics_history_park_id_valid_to', table_name='park_statistics_history')
     op.drop_table('park_statistics_history')
-    op.drop_index('ix_park_assessments_history_valid_to', table_name='park_assessments_history')
     op.drop_index('ix_park_assessments_history_park_id_valid_to', table_name='park_assessments_history')
     op.drop_table('park_assessments_history')
-    op.drop_index('ix_log_signing_key_history_valid_to', table_name='log_signing_key_history')
     op.drop_table('log_signing_key_history')
-    op.drop_index('ix_loans_history_valid_to', table_name='loans_history')
     op.drop_index('ix_loans_history_project_id_valid_to', table_name='loans_history')
     op.drop_index('ix_loans_history_lender_valid_to', table_name='loans_history')
     op.drop_table('loans_history')
     op.drop_index('ix_credit_blocks_history_verification_id_valid_to', table_name='credit_blocks_history')
-    op.drop_index('ix_credit_blocks_history_valid_to', table_name='credit_blocks_history')
     op.drop_index('ix_credit_blocks_history_holder_valid_to', table_name='credit_blocks_history')
     op.drop_table('credit_blocks_history')
-    op.drop_index('ix_corrections_history_valid_to', table_name='corrections_history')
     op.drop_table('corrections_history')
