@@ -44,8 +44,8 @@ from ledger.persistence.tables import (
     VALID_FROM,
     VALID_TO,
     checkpoints,
-    in_force_range,
     entries,
+    in_force_range,
     projection_history,
     tree_nodes,
 )
@@ -471,9 +471,10 @@ class SqlAlchemyProjectionRepository:
             for row in rows:
                 copy.write_row(row)
 
-    def put(self, entities: Sequence[Entity], *, index: int = -1) -> None:
-        """``write`` the entities as the versions of one entry ``index`` (for tests that set up rows)."""
-        self.write([(index, entity) for entity in entities])
+    def put(self, entities: Sequence[Entity]) -> None:
+        """Insert or replace entities as rows of no known entry (``valid_from`` -1, like the rows revision
+        0010 found), keeping no history of what they replace: for tests that set up rows directly."""
+        self.write([(-1, entity) for entity in entities], absent={(type(entity), entity.key) for entity in entities})
 
     def clear(self) -> None:
         """Empty every projection and its history (before a rebuild), children before parents.
