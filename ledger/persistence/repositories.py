@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import typing
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Container, Iterable, Sequence, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, Connection, String, Text, any_, bindparam, cast, delete, func, insert, select, text, tuple_
+from psycopg import sql
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    FromClause,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import NullType
@@ -18,9 +39,14 @@ from ledger import errors
 from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
 from ledger.persistence.tables import (
+    HISTORY_TABLES,
     PROJECTION_TABLES,
+    VALID_FROM,
+    VALID_TO,
     checkpoints,
     entries,
+    in_force_range,
+    projection_history,
     tree_nodes,
 )
 
@@ -236,7 +262,7 @@ def _any_of(column: Any, values: list[Any]) -> Any:
 
 
 def _by_key(kind: type[E], rows: Sequence[Any]) -> dict[Any, E]:
-    """Rows of ``select(table)`` as entities of ``kind``, by key."""
+    """Rows of ``_select(kind, …)`` as entities of ``kind``, by key."""
     to_entity, key = _mapper(kind), kind.KEY
     return {getattr(entity, key): entity for entity in map(to_entity, rows)}
 
@@ -245,85 +271,228 @@ def _to_row(entity: Entity) -> dict[str, Any]:
     return {f.name: (list(v) if isinstance(v := getattr(entity, f.name), tuple) else v) for f in dataclasses.fields(entity)}
 
 
-class SqlAlchemyProjectionRepository:
-    """Every projection kind through one generic mapping (dataclass field = column)."""
+#: The parameter of an as-of query: the tree size whose versions it reads.
+AS_OF = "as_of_tree_size"
 
-    def __init__(self, connection: Connection) -> None:
+
+@functools.cache
+def _as_of(kind: type[Entity]) -> FromClause:
+    """``kind``'s rows as the first ``:as_of_tree_size`` entries left them, named as the live table's.
+
+    The current row if the entry that made it is below the size, else the version of the history that
+    was in force then (made below the size, replaced at or above it: ``tables.in_force_range``).
+    PostgreSQL pushes a query's conditions on the columns into both branches, so each reads through its
+    own indexes. Built once per kind, the size a parameter, so that a report's dozens of queries cost no
+    more to build than the live ones.
+    """
+    live, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
+    size = bindparam(AS_OF, type_=BigInteger)
+    current = _select_fields(kind, live).where(live.c[VALID_FROM] < size)
+    # The range finds them through its GiST index; valid_to, implied by it, lets a b-tree on a column
+    # and valid_to serve a query on that column instead.
+    replaced = _select_fields(kind, history).where(in_force_range(history).op("@>")(size), history.c[VALID_TO] >= size)
+    return union_all(current, replaced).subquery(kind.TABLE)
+
+
+def _select_fields(kind: type[Entity], source: FromClause) -> Select[Any]:
+    """The entity's fields (in dataclass order, which ``_mapper`` relies on), not the version's bounds."""
+    return select(*(source.c[name] for name in _converters(kind)[0]))
+
+
+@functools.cache
+def _select(kind: type[Entity], as_of: bool) -> Select[Any]:
+    """``select`` of ``kind``'s fields from the live table or from ``_as_of(kind)``, built once."""
+    return _select_fields(kind, _as_of(kind) if as_of else PROJECTION_TABLES[kind])
+
+
+@functools.cache
+def _history_copy(kind: type[Entity]) -> tuple[sql.Composed, Callable[[Entity], list[Any]]]:
+    """``COPY <table>_history (fields…, valid_from, valid_to) FROM STDIN`` and a function giving an
+    entity's field values as the copy writes them (arrays as lists)."""
+    names, tuples, _ = _converters(kind)
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in (*names, VALID_FROM, VALID_TO))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(HISTORY_TABLES[kind].name), columns)
+    fields = operator.attrgetter(*names)
+
+    def values(entity: Entity) -> list[Any]:
+        row = list(fields(entity)) if len(names) > 1 else [fields(entity)]
+        for i in tuples:
+            row[i] = list(row[i])
+        return row
+
+    return statement, values
+
+
+def _versions_by_key(versions: Sequence[tuple[int, Entity]]) -> dict[type[Entity], dict[Any, list[tuple[int, Entity]]]]:
+    """Per kind and key, the versions in index order, one per index (an entry's last)."""
+    by_kind: dict[type[Entity], dict[Any, list[tuple[int, Entity]]]] = defaultdict(dict)
+    for index, entity in versions:
+        chain = by_kind[type(entity)].setdefault(getattr(entity, entity.KEY), [])
+        if chain and chain[-1][0] == index:
+            chain[-1] = (index, entity)
+        else:
+            assert not chain or chain[-1][0] < index, "versions come in log order"
+            chain.append((index, entity))
+    return by_kind
+
+
+class SqlAlchemyProjectionRepository:
+    """Every projection kind through one generic mapping (dataclass field = column).
+
+    Reads see the current rows, or, for a repository from ``as_of(n)``, the rows as the log's first
+    ``n`` entries left them (read-only).
+    """
+
+    def __init__(self, connection: Connection, *, tree_size: int | None = None) -> None:
         self._conn = connection
+        self._tree_size = tree_size
+        self._as_of = tree_size is not None
+        self._params = {AS_OF: tree_size} if tree_size is not None else {}
+
+    def as_of(self, tree_size: int) -> "SqlAlchemyProjectionRepository":
+        """The same reads on the versions in force at ``tree_size`` (``history_complete_from() <= tree_size``)."""
+        return SqlAlchemyProjectionRepository(self._conn, tree_size=tree_size)
+
+    def history_complete_from(self) -> int:
+        """The smallest tree size whose versions the history holds (see ``tables.ProjectionHistoryRow``)."""
+        return int(self._conn.execute(select(projection_history.c.complete_from)).scalar_one())
+
+    def _source(self, kind: type[Entity]) -> FromClause:
+        return _as_of(kind) if self._as_of else PROJECTION_TABLES[kind]
+
+    def _read(self, query: Any) -> Sequence[Any]:
+        return self._conn.execute(query, self._params).all()
 
     def get_many(self, kind: type[E], keys: Iterable[Any]) -> dict[Any, E]:
         wanted = list(set(keys))
         if not wanted:
             return {}
-        table = PROJECTION_TABLES[kind]
-        return _by_key(kind, self._conn.execute(select(table).where(_any_of(table.c[kind.KEY], wanted))).all())
+        table = self._source(kind)
+        return _by_key(kind, self._read(_select(kind, self._as_of).where(_any_of(table.c[kind.KEY], wanted))))
 
     def find(self, kind: type[E], **equals: Any) -> list[E]:
-        table = PROJECTION_TABLES[kind]
-        query = select(table).order_by(table.c[kind.KEY])
+        table = self._source(kind)
+        query = _select(kind, self._as_of).order_by(table.c[kind.KEY])
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        return list(map(_mapper(kind), self._read(query)))
 
     def find_in(self, kind: type[E], field: str, values: Iterable[Any]) -> list[E]:
         """Entities whose ``field`` is one of ``values``, in key order (one query)."""
         wanted = list(set(values))
         if not wanted:
             return []
-        table = PROJECTION_TABLES[kind]
-        query = select(table).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        table = self._source(kind)
+        query = _select(kind, self._as_of).where(_any_of(table.c[field], wanted)).order_by(table.c[kind.KEY])
+        return list(map(_mapper(kind), self._read(query)))
 
     def find_fields(self, kind: type[E], names: Sequence[str], **equals: Any) -> list[tuple[Any, ...]]:
         """The ``names`` fields of every entity of ``kind`` with the given field values, as tuples, in no
         particular order: only those columns are read and converted, and no entities are built."""
-        table = PROJECTION_TABLES[kind]
+        table = self._source(kind)
         query = select(*(table.c[name] for name in names))
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        return list(self._conn.execute(query).all())  # rows behave as tuples
+        return list(self._read(query))  # rows behave as tuples
 
     def get_referenced(self, kind: type[E], by: type[Entity], field: str, **equals: Any) -> dict[Any, E]:
         """``get_many(kind, {getattr(e, field) for e in find(by, **equals)})`` in one query, the keys never
         leaving the database."""
-        table, referring = PROJECTION_TABLES[kind], PROJECTION_TABLES[by]
+        table, referring = self._source(kind), self._source(by)
         keys = select(referring.c[field])
         for name, value in equals.items():
             keys = keys.where(referring.c[name] == value)
-        return _by_key(kind, self._conn.execute(select(table).where(table.c[kind.KEY].in_(keys))).all())
+        return _by_key(kind, self._read(_select(kind, self._as_of).where(table.c[kind.KEY].in_(keys))))
 
     def page(self, kind: type[E], *, after: Any, limit: int, **equals: Any) -> list[E]:
         """Entities in key order after the cursor ``after``, filtered by equality on the given fields."""
-        table = PROJECTION_TABLES[kind]
-        query = select(table).order_by(table.c[kind.KEY]).limit(limit)
+        table = self._source(kind)
+        query = _select(kind, self._as_of).order_by(table.c[kind.KEY]).limit(limit)
         if after is not None:
             query = query.where(table.c[kind.KEY] > after)
         for name, value in equals.items():
             if value is not None:
                 query = query.where(table.c[name] == value)
-        return list(map(_mapper(kind), self._conn.execute(query).all()))
+        return list(map(_mapper(kind), self._read(query)))
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None:
-        table = PROJECTION_TABLES[CreditBlock]
-        row = self._conn.execute(select(table).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1)).first()
-        return None if row is None else _mapper(CreditBlock)(row)
+        table = self._source(CreditBlock)
+        rows = self._read(_select(CreditBlock, self._as_of).where(table.c.start <= serial).order_by(table.c.start.desc()).limit(1))
+        return _mapper(CreditBlock)(rows[0]) if rows else None
 
-    def put(self, entities: Sequence[Entity]) -> None:
-        """Insert or replace entities, kind by kind in table order (parties before their keys, whatever
-        order the entries that changed them came in)."""
-        by_kind: dict[type[Entity], list[dict[str, Any]]] = defaultdict(list)
-        for entity in entities:
-            by_kind[type(entity)].append(_to_row(entity))
+    def write(self, versions: Sequence[tuple[int, Entity]], *, absent: Container[tuple[type[Entity], Any]] = ()) -> None:
+        """Record what entries did to the projections, kind by kind in table order (parties before their
+        keys, whatever order the entries that changed them came in).
+
+        :param versions: (index of the entry, an entity as that entry left it), in log order. Each
+            entity's last version becomes its row; the row it replaces and the versions in between go to
+            its history, each valid up to the index of the entry that replaced it.
+        :param absent: (kind, key) pairs known to have no row yet (read under the append lock), whose
+            replaced row need not be looked for: the appends of new parties, loans and so on pay nothing
+            for the history.
+        """
+        assert self._tree_size is None, "an as-of repository is read-only"
+        by_kind = _versions_by_key(versions)
         for kind in PROJECTION_TABLES:
-            rows = by_kind.get(kind)
-            if not rows:
+            chains = by_kind.get(kind)
+            if not chains:
                 continue
-            table = PROJECTION_TABLES[kind]
+            table, history = PROJECTION_TABLES[kind], HISTORY_TABLES[kind]
+            rows: list[dict[str, Any]] = []
+            between: list[list[Any]] = []
+            values = _history_copy(kind)[1]
+            replaced_keys: list[Any] = []
+            replaced_at: list[int] = []
+            for key, chain in chains.items():
+                if (kind, key) not in absent:
+                    replaced_keys.append(key)
+                    replaced_at.append(chain[0][0])
+                for (index, entity), (next_index, _) in zip(chain, chain[1:]):
+                    between.append([*values(entity), index, next_index])
+                index, entity = chain[-1]
+                rows.append(_to_row(entity) | {VALID_FROM: index})
+            if replaced_keys:
+                # The rows about to be replaced, copied by the server (the keys and indices are all that
+                # travel), before the upsert below overwrites them in this same transaction.
+                ended = (
+                    func.unnest(cast(replaced_keys, ARRAY(table.c[kind.KEY].type)), cast(replaced_at, ARRAY(BigInteger)))
+                    .table_valued("key", VALID_TO)
+                    .render_derived(name="ended")
+                )
+                names = [*_converters(kind)[0], VALID_FROM]
+                old = select(*(table.c[name] for name in names), ended.c[VALID_TO]).join_from(table, ended, table.c[kind.KEY] == ended.c.key)
+                self._conn.execute(insert(history).from_select([*names, VALID_TO], old))
+            if between:
+                self._copy_history(kind, between)
             statement = pg_insert(table)
             updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != kind.KEY}
             self._conn.execute(statement.on_conflict_do_update(index_elements=[kind.KEY], set_=updates), rows)
 
+    def _copy_history(self, kind: type[Entity], rows: list[list[Any]]) -> None:
+        """Versions made and replaced within one write, by COPY on this transaction's connection.
+
+        A batch of loan movements makes one or two of them an entry, and an INSERT of many rows costs
+        SQLAlchemy a parameter dictionary and psycopg a bind per value: COPY writes each row as one line.
+        """
+        statement = _history_copy(kind)[0]
+        driver = self._conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def put(self, entities: Sequence[Entity]) -> None:
+        """Insert or replace entities as rows of no known entry (``valid_from`` -1, like the rows revision
+        0010 found), keeping no history of what they replace: for tests that set up rows directly."""
+        self.write([(-1, entity) for entity in entities], absent={(type(entity), entity.key) for entity in entities})
+
     def clear(self) -> None:
-        """Empty every projection (before a rebuild), children before parents."""
-        for table in reversed(list(PROJECTION_TABLES.values())):
-            self._conn.execute(delete(table))
+        """Empty every projection and its history (before a rebuild), children before parents.
+
+        The replay that follows writes every version from index 0 on, so from then on the history
+        answers as-of reports at every tree size: the same transaction says so.
+        """
+        for kind in reversed(list(PROJECTION_TABLES)):
+            self._conn.execute(delete(HISTORY_TABLES[kind]))
+            self._conn.execute(delete(PROJECTION_TABLES[kind]))
+        self._conn.execute(update(projection_history).values(complete_from=0))

@@ -3,6 +3,13 @@
 Projection tables are derived from the domain's entity dataclasses (field name = column name), so the
 schema and the objects the rules work on cannot drift apart; alembic migrations are generated from
 this metadata and reviewed by hand.
+
+Each projection keeps its history by log index, so a report as of an earlier tree size is the live
+query with an index bound instead of a replay of the log's prefix: the projection's row carries
+``valid_from``, the index of the entry that made this version, and ``<table>_history`` holds every
+version an entry replaced, valid from ``valid_from`` up to ``valid_to``, the index of the entry that
+replaced it. A version is the one in force at tree size N when ``valid_from < N <= valid_to`` (the
+current row: ``valid_from < N``).
 """
 
 from __future__ import annotations
@@ -22,13 +29,17 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     Numeric,
+    PrimaryKeyConstraint,
     SmallInteger,
     Table,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from ledger.domain.entities import ENTITY_KINDS, Entity, PartyKey
@@ -164,20 +175,79 @@ def _sql_type(hint: object, places: int | None) -> tuple[TypeEngine[object], boo
     raise TypeError(f"no column type for {hint!r}")
 
 
-def projection_table(kind: type[Entity]) -> Table:
+#: The index a version of a row was made at; rows written before revision 0010 (which kept no history)
+#: say -1: in force since some entry below ``projection_history.complete_from``.
+VALID_FROM = "valid_from"
+#: The index of the entry that replaced a version in ``<table>_history``.
+VALID_TO = "valid_to"
+
+
+def _field_columns(kind: type[Entity], *, history: bool) -> list[Column[object]]:
     hints = typing.get_type_hints(kind)
-    columns = []
+    columns: list[Column[object]] = []
     for f in dataclasses.fields(kind):
         sql_type, nullable = _sql_type(hints[f.name], f.metadata.get("places"))
         args: list[object] = []
-        if (kind, f.name) in FOREIGN_KEYS:
+        if (kind, f.name) in FOREIGN_KEYS and not history:
             args.append(ForeignKey(FOREIGN_KEYS[(kind, f.name)]))
         columns.append(
-            Column(f.name, sql_type, *args, primary_key=f.name == kind.KEY, autoincrement=False, nullable=nullable, index=f.name in kind.INDEXED)
+            Column(
+                f.name, sql_type, *args, primary_key=f.name == kind.KEY and not history, autoincrement=False, nullable=nullable,
+                index=f.name in kind.INDEXED and not history,
+            )
         )
+    return columns
+
+
+def projection_table(kind: type[Entity]) -> Table:
+    columns = _field_columns(kind, history=False)
+    columns.append(Column(VALID_FROM, BigInteger, nullable=False, autoincrement=False))
     return Table(kind.TABLE, Base.metadata, *columns)
 
 
+def in_force_range(table: Table) -> ColumnElement[object]:
+    """``(valid_from, valid_to]`` of a history row: the tree sizes at which it is the version in force."""
+    return func.int8range(table.c[VALID_FROM], table.c[VALID_TO], literal_column("'(]'"))
+
+
+def history_table(kind: type[Entity]) -> Table:
+    """The replaced versions of ``kind``'s rows (insert-only but for a rebuild, which empties it).
+
+    A GiST index on each version's range of tree sizes finds the versions in force at N, at most one a
+    key, whatever N: a b-tree on either bound would read every version made before N, or every one
+    replaced after it. A report on one subject filters on an indexed column, where a b-tree on the column
+    and ``valid_to`` reads only the subject's versions replaced after N.
+    """
+    columns = _field_columns(kind, history=True)
+    columns.append(Column(VALID_FROM, BigInteger, nullable=False, autoincrement=False))
+    columns.append(Column(VALID_TO, BigInteger, nullable=False, autoincrement=False))
+    name = f"{kind.TABLE}_history"
+    indexes = [Index(f"ix_{name}_{field}_{VALID_TO}", field, VALID_TO) for field in kind.INDEXED]
+    # One version per key ends at any one index: the key and valid_to name a version.
+    table = Table(name, Base.metadata, *columns, PrimaryKeyConstraint(kind.KEY, VALID_TO), *indexes)
+    Index(f"ix_{name}_in_force", in_force_range(table), postgresql_using="gist")
+    return table
+
+
 PROJECTION_TABLES: dict[type[Entity], Table] = {kind: projection_table(kind) for kind in ENTITY_KINDS}
+HISTORY_TABLES: dict[type[Entity], Table] = {kind: history_table(kind) for kind in ENTITY_KINDS}
+
+
+class ProjectionHistoryRow(Base):
+    """From which tree size on the history answers as-of reports (one row).
+
+    0 once the projections were built with their history (a fresh log, or ``greenledger rebuild``);
+    the log's size at the upgrade for a database that revision 0010 found with projections and no
+    history. Below it, a report replays the log's prefix as before.
+    """
+
+    __tablename__ = "projection_history"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    complete_from: Mapped[int] = mapped_column(BigInteger)
+
+
+projection_history = ProjectionHistoryRow.__table__
+
 witness_cosignatures = WitnessCosignatureRow.__table__
 witness_heads = WitnessHeadRow.__table__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Iterable, Protocol, Sequence, TypeVar
+from typing import Any, Container, Iterable, Protocol, Sequence, TypeVar
 
 from ledger.domain.entities import CreditBlock, Entity
 from ledger.domain.log import LogHead, StoredCheckpoint, StoredEntry
@@ -57,7 +57,17 @@ class ProjectionRepository(Protocol):
 
     def credit_block_at_or_before(self, serial: int) -> CreditBlock | None: ...
 
-    def put(self, entities: Sequence[Entity]) -> None: ...
+    def as_of(self, tree_size: int) -> "ProjectionRepository":
+        """The same reads, on the rows as the log's first ``tree_size`` entries left them."""
+        ...
+
+    def history_complete_from(self) -> int:
+        """The smallest tree size ``as_of`` answers for (0 unless the history was added to existing rows)."""
+        ...
+
+    def write(self, versions: Sequence[tuple[int, Entity]], *, absent: Container[tuple[type[Entity], Any]] = ()) -> None:
+        """Store (entry index, entity as that entry left it) pairs, in log order, keeping replaced versions."""
+        ...
 
     def clear(self) -> None: ...
 

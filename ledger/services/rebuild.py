@@ -15,7 +15,9 @@ def rebuild_projections(runtime: LedgerRuntime, *, chunk: int = 2000, progress: 
     """Empty the projections and replay the log into them, in one transaction.
 
     Appends wait while it runs (it holds the append lock), and readers see the old projections
-    until it commits, so nobody sees a half-built state.
+    until it commits, so nobody sees a half-built state. The replay writes the projections' history
+    as the appends do (each version with the index of the entry that made it), so afterwards reports
+    as of every tree size read it, a database upgraded from before the history included.
 
     :param progress: called with (entries replayed so far, log size) after each chunk.
     :returns: the number of entries replayed.

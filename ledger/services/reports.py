@@ -1,4 +1,10 @@
-"""Signed reconciliation reports, live from the projections or as of any earlier tree size."""
+"""Signed reconciliation reports, live from the projections or as of any earlier tree size.
+
+A report as of an earlier size reads the projections' history (``ProjectionRepository.as_of``): the
+same queries as the live report, bounded by the log index, and the same bytes as a replay of the log's
+prefix (``replayed_state``, which remains the reference and serves the sizes below
+``history_complete_from``, when a database upgraded to the history has not been rebuilt since).
+"""
 
 from __future__ import annotations
 
@@ -91,7 +97,7 @@ def _number_or_text(cell: Any) -> Any:
     return Decimal(cell) if isinstance(cell, str) and _REPORT_NUMBER.fullmatch(cell) else cell
 
 
-def _replayed(uow: UnitOfWork, tree_size: int) -> MemoryState:
+def replayed_state(uow: UnitOfWork, tree_size: int) -> MemoryState:
     """The projections as the first ``tree_size`` entries made them, rebuilt in memory."""
     state = MemoryState()
     for entries in log_chunks(uow.log, tree_size, REPLAY_CHUNK):
@@ -117,7 +123,10 @@ def make_report(runtime: LedgerRuntime, kind: str, subject: str | None, *, tree_
         else:
             check_tree_size(tree_size, latest.tree_size, "tree_size")
             size, root = tree_size, range_hashes(uow.log, [(0, tree_size)])[0]
-            source = _replayed(uow, tree_size)
+            if tree_size >= uow.projections.history_complete_from():
+                source = DatabaseSource(uow.projections.as_of(tree_size))
+            else:
+                source = replayed_state(uow, tree_size)
         last = uow.log.get(size - 1)
         assert last is not None
         as_of = last.recorded_at

@@ -56,6 +56,10 @@ class DatabaseReader:
         """Entities now in the database (after a flush) are what later reads should see."""
         self._cache.update({(type(e), e.key): e for e in entities})
 
+    def absent(self) -> set[tuple[type[Entity], Any]]:
+        """The (kind, key) pairs read and found to have no row."""
+        return {kind_key for kind_key, found in self._cache.items() if found is None}
+
 
 class StagedState:
     """A ``LedgerState`` that sees the entities staged by earlier entries over what ``below`` holds.
@@ -63,12 +67,19 @@ class StagedState:
     Nothing is written until ``flush``: a refused entry leaves no trace. ``fork`` stages one group of
     entries on top, to be kept (``merge``) or dropped whole, so one refused submission does not undo the
     others sequenced into the same transaction.
+
+    Besides each entity's latest version it keeps every version with the index of the entry that made
+    it, for the projections' history (as-of reports read it). Applying an entry puts what it changed,
+    then records the entry (``ledger.domain.replay``), so the entities put since the last recorded
+    entry are the versions of the one being recorded.
     """
 
     def __init__(self, below: _Reader) -> None:
         self._below = below
         self._staged: dict[tuple[type[Entity], Any], Entity] = {}
         self._entries: dict[int, EntryView] = {}
+        self._unrecorded: list[Entity] = []
+        self._versions: list[tuple[int, Entity]] = []
 
     @classmethod
     def over_database(cls, projections: ProjectionRepository, log: LogRepository) -> "StagedState":
@@ -112,27 +123,35 @@ class StagedState:
         return in_force(view, self.get(Correction, index))
 
     def record_entry(self, index: int, entry_type: str, signer: str, payload: Mapping[str, Any]) -> None:
-        """Make an entry of this transaction visible to later corrections in it."""
+        """Make an entry of this transaction visible to later corrections in it, and date the versions
+        it put."""
         self._entries[index] = EntryView(index, entry_type, signer, payload)
+        self._versions.extend((index, entity) for entity in self._unrecorded)
+        self._unrecorded.clear()
 
     def put(self, entities: Iterable[Entity]) -> None:
         for entity in entities:
             self._staged[(type(entity), entity.key)] = entity
+            self._unrecorded.append(entity)
 
     def fork(self) -> "StagedState":
         return StagedState(self)
 
     def merge(self) -> None:
-        """Keep a fork's changes: stage them on the state it was forked from."""
+        """Keep a fork's changes: stage them, and their versions, on the state it was forked from."""
         parent = self._below
         assert isinstance(parent, StagedState), "only a fork merges"
-        parent.put(self._staged.values())
+        assert not self._unrecorded, "every version put belongs to a recorded entry"
+        parent._staged.update(self._staged)
+        parent._versions.extend(self._versions)
         parent._entries.update(self._entries)
 
     def flush(self, projections: ProjectionRepository) -> None:
-        """Write every staged entity once, in its latest version, in the order first staged."""
-        entities = list(self._staged.values())
-        projections.put(entities)
-        if isinstance(self._below, DatabaseReader):
-            self._below.written(entities)
+        """Write every staged entity once, in its latest version, and the versions it replaced to the history."""
+        assert not self._unrecorded, "every version put belongs to a recorded entry"
+        below = self._below
+        projections.write(self._versions, absent=below.absent() if isinstance(below, DatabaseReader) else ())
+        if isinstance(below, DatabaseReader):
+            below.written(self._staged.values())
         self._staged.clear()
+        self._versions.clear()

@@ -5,7 +5,7 @@ checkpoint, added after the checkpoint is signed (C2SP tlog-witness), and the lo
 checkpoint with them. The runtime role adds cosignatures (never changes one) and moves the heads.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

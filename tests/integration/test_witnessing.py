@@ -216,15 +216,15 @@ def test_witness_serve_runs_the_protocol_as_a_process(client: Any, tmp_path: Pat
     write_private_key_file(key_file, KEYS[NAMES[0]])
     command = [sys.executable, "-u", "-c", "from ledger.cli import main; main()", "witness", "serve", "--state", str(tmp_path / "state"), "--key", str(key_file),
                "--name", NAMES[0], "--log", LOG_VKEY, "--bind", "127.0.0.1:0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith(f"witness {NAMES[0]} listening on http://127.0.0.1:"), line + (process.stderr.read() if process.stderr else "")
-        url = line.split(" on ")[1].strip()
-        note = client.get("/v1/checkpoint").data.decode()
-        status, _, body = _post(url, f"old 0\n\n{note}")
-        assert status == 200 and verify_line(note, body.rstrip("\n"), NAMES[0], raw_public_key(KEYS[NAMES[0]])) is not None
-        assert _post(url, f"old 0\n\n{note}")[:2] == (409, "text/x.tlog.size")  # it holds size 1 now
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:  # closes the pipe
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+            assert line.startswith(f"witness {NAMES[0]} listening on http://127.0.0.1:"), line
+            url = line.split(" on ")[1].strip()
+            note = client.get("/v1/checkpoint").data.decode()
+            status, _, body = _post(url, f"old 0\n\n{note}")
+            assert status == 200 and verify_line(note, body.rstrip("\n"), NAMES[0], raw_public_key(KEYS[NAMES[0]])) is not None
+            assert _post(url, f"old 0\n\n{note}")[:2] == (409, "text/x.tlog.size")  # it holds size 1 now
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
