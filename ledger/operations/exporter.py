@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
@@ -26,13 +27,17 @@ PARENT_POLL_SECONDS = 1.0
 DATABASE_TIMEOUT_SECONDS = 3
 
 
-def log_reader(config: Config):  # type: ignore[no-untyped-def]
-    """A function returning the latest checkpoint's size and time, and what each witness holds (None for an empty log)."""
+def log_reader(config: Config, engine: Any = None):  # type: ignore[no-untyped-def]
+    """A function returning the latest checkpoint's size and time, and what each witness holds (None for an empty log).
+
+    :param engine: the engine to read with; by default one of its own, with a short timeout, for the
+        exporter's process.
+    """
     from ledger.persistence.db import make_engine
     from ledger.persistence.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
     assert config.database_url is not None
-    engine = make_engine(
+    engine = engine or make_engine(
         config.database_url,
         runtime_role=config.runtime_role,
         pool_size=1,

@@ -111,6 +111,7 @@ def test_the_scrape_says_how_far_each_witness_is_behind(app, client, sign):
         uow.witnesses.set_head("witness.example/w1", 2)
         uow.witnesses.set_head("witness.example/w2", 1)
         uow.commit()
-    scraped = metrics.scrape([metrics.LogCollector(log_reader(app.extensions["ledger_config"]), lambda: T0)]).decode()
+    reader = log_reader(app.extensions["ledger_config"], engine=app.extensions["ledger_engine"])  # the app's pool: closed after the test
+    scraped = metrics.scrape([metrics.LogCollector(reader, lambda: T0)]).decode()
     assert 'greenledger_witness_entries_behind{witness="witness.example/w1"} 0.0' in scraped
     assert 'greenledger_witness_entries_behind{witness="witness.example/w2"} 1.0' in scraped
