@@ -125,6 +125,9 @@ def get_entity(runtime: LedgerRuntime, kind: type[E], key: Any) -> E:
     """:raises NotFound:"""
     with runtime.reader()() as uow:
         entity = uow.projections.get_many(kind, [key]).get(key)
+    if entity is None and runtime.replica_uow_factory is not None:
+        with runtime.uow_factory() as uow:  # written a moment ago, and not replayed on the replica yet
+            entity = uow.projections.get_many(kind, [key]).get(key)
     if entity is None:
         raise errors.NotFound(f"no {kind.__name__} {key!r}", field=kind.KEY)
     return entity

@@ -71,6 +71,7 @@ def test_reads_come_from_the_replica_and_sizes_a_client_names_from_the_primary(a
         assert summary["report"]["tree_size"] == size
         # What names a size the replica lacks is read on the primary: read-your-write holds.
         assert client.get(f"/v1/entries/{index}").get_json()["record"]["index"] == index
+        assert client.get("/v1/parties/late-bank").status_code == 200  # and the party it registered
         proof = client.get(f"/v1/entries/{index}/inclusion-proof?tree_size={new_size}")
         assert proof.status_code == 200 and proof.get_json()["tree_size"] == new_size
         assert client.get(f"/v1/consistency-proof?first={size}&second={new_size}").status_code == 200
