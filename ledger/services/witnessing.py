@@ -112,26 +112,23 @@ def _ask(runtime: LedgerRuntime, witness: ConfiguredWitness, checkpoint: StoredC
 
 
 def _keep(runtime: LedgerRuntime, witness: ConfiguredWitness, checkpoint: StoredCheckpoint, body: str) -> WitnessResult:
+    """Keep the witness's first cosignature on ``checkpoint``; each line it answered is checked once, and
+    one that names the witness but does not verify refuses the whole answer."""
     name = witness.cosigner.name
-    lines = [line for line in body.splitlines() if line.strip()]
-    note = merge_cosignatures(checkpoint.note, lines)
-    try:
-        found = cosigned_by(note, WitnessPolicy((witness.cosigner,), 1))
-    except errors.InvalidCheckpoint as exc:
-        return WitnessResult(name, False, f"answered a cosignature that does not verify: {exc.detail}")
-    if name not in found:
+    checkpoint_body = split_note(checkpoint.note)[0]
+    policy = WitnessPolicy((witness.cosigner,), 1)
+    kept: tuple[str, int] | None = None
+    for line in (line for line in body.splitlines() if line.strip()):
+        try:
+            found = cosigned_by(f"{checkpoint_body}\n{line}\n", policy)
+        except errors.InvalidCheckpoint as exc:
+            return WitnessResult(name, False, f"answered a cosignature that does not verify: {exc.detail}")
+        if name in found and kept is None:
+            kept = (line, found[name])
+    if kept is None:
         return WitnessResult(name, False, "answered 200 without a cosignature by its key")
-    line = next(line for line in split_note(note)[1] if line.startswith(f"\u2014 {name} ") and _verifies(line, witness, checkpoint))
     with runtime.uow_factory() as uow:
-        uow.witnesses.add_cosignature(checkpoint.tree_size, name, line, found[name])
+        uow.witnesses.add_cosignature(checkpoint.tree_size, name, kept[0], kept[1])
         uow.witnesses.set_head(name, checkpoint.tree_size)
         uow.commit()
     return WitnessResult(name, True, f"cosigned tree size {checkpoint.tree_size}")
-
-
-def _verifies(line: str, witness: ConfiguredWitness, checkpoint: StoredCheckpoint) -> bool:
-    body = split_note(checkpoint.note)[0]
-    try:
-        return witness.cosigner.name in cosigned_by(f"{body}\n{line}\n", WitnessPolicy((witness.cosigner,), 1))
-    except errors.InvalidCheckpoint:
-        return False
